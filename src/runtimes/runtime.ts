@@ -1,0 +1,99 @@
+// The Runtime interface every backend implements (wasm, docker, native), and what it is handed.
+import type { ExecutionResult, Limits } from '../sandbox/limits.js';
+
+export type RuntimeName = 'wasm' | 'docker' | 'native';
+export const RUNTIME_NAMES: readonly RuntimeName[] = ['wasm', 'docker', 'native'];
+
+export interface CapabilitySpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the capability's input. */
+  schema: Record<string, unknown>;
+}
+
+export interface AgentManifest {
+  name: string;
+  version: string;
+  description: string;
+  capabilities: CapabilitySpec[];
+  requirements: Record<string, string>;
+}
+
+/** One agent as validated from config; paths are absolute. */
+export interface AgentSpec {
+  id: string;
+  runtime: RuntimeName;
+  manifest: AgentManifest;
+  /** Agent-level limits from config (partial: resolved per task). */
+  limits: Partial<Limits>;
+  /** Environment the agent sees; nothing else of the daemon's leaks in. */
+  env: Record<string, string>;
+  /** wasm: absolute path of the core module or component. */
+  module?: string;
+  /** native: argv; argv[0] absolute. */
+  command?: string[];
+  /** native: extra absolute host paths bound read-only into the sandbox. */
+  binds?: string[];
+  /** native: working directory inside the sandbox (a bound path). */
+  cwd?: string;
+  /** docker: image reference. */
+  image?: string;
+  /** docker: pre-started containers kept ready (0 disables). */
+  pool?: number;
+  /** Directory the agent's config file lives in (for relative lookups, e.g. image build contexts). */
+  baseDir: string;
+}
+
+/** One task as a runtime sees it: validated, limits resolved. */
+export interface ExecutionTask {
+  taskId: string;
+  agentId: string;
+  capability: string;
+  /** The parsed input value. */
+  input: unknown;
+  limits: Limits;
+}
+
+/** The document written to an agent's stdin (native, docker, WASI) or passed to execute_task. */
+export function taskDocument(task: ExecutionTask): string {
+  return JSON.stringify({ task_id: task.taskId, capability: task.capability, input: task.input });
+}
+
+export interface ExecutionHooks {
+  /** A line the agent logged (stderr / env.log); capped by the runtime. */
+  onLog?: (line: string) => void;
+}
+
+export interface BackendHealth {
+  runtime: RuntimeName;
+  available: boolean;
+  /** Why it is unavailable (or degraded), naming what to install or fix. */
+  reason: string;
+  /** What the backend could enable, e.g. { cgroup: 'v1', memory: 'yes', seccomp: 'yes' }. */
+  features: Record<string, string>;
+}
+
+/** Raised by prepare() when an agent cannot be loaded; the message names the bad value. */
+export class AgentLoadError extends Error {
+  constructor(readonly agentId: string, message: string) {
+    super(`agent ${JSON.stringify(agentId)}: ${message}`);
+    this.name = 'AgentLoadError';
+  }
+}
+
+export interface Runtime {
+  readonly name: RuntimeName;
+  /** Checks the host once; never throws — an unavailable backend reports why in health(). */
+  start(): Promise<void>;
+  /** Validates and prepares one agent (compile, build image, check binary). Throws AgentLoadError. */
+  prepare(agent: AgentSpec): Promise<void>;
+  /**
+   * Runs one task in a fresh sandbox. Never throws for anything the agent does: every ending is an
+   * ExecutionResult. When `signal` aborts, the sandbox is killed and CANCELLED is returned.
+   * The runtime enforces limits.timeoutMs itself (TIMEOUT).
+   */
+  execute(agent: AgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult>;
+  health(): Promise<BackendHealth>;
+  /** Stops pools and workers, removes what the backend created. Idempotent. */
+  close(): Promise<void>;
+}

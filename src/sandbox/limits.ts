@@ -1,0 +1,77 @@
+// The limits model every backend enforces, and the outcome vocabulary every backend reports.
+
+/** Effective, fully resolved limits of one execution. All finite. */
+export interface Limits {
+  timeoutMs: number;
+  memoryBytes: number;
+  cpuMillis: number;
+  fuel: number;
+  pids: number;
+  outputBytes: number;
+}
+
+export const LIMIT_KEYS = ['timeoutMs', 'memoryBytes', 'cpuMillis', 'fuel', 'pids', 'outputBytes'] as const;
+export type LimitKey = (typeof LIMIT_KEYS)[number];
+
+/** The proto / config spelling of each limit, used in error messages that name a limit. */
+export const LIMIT_WIRE_NAMES: Record<LimitKey, string> = {
+  timeoutMs: 'timeout_ms',
+  memoryBytes: 'memory_bytes',
+  cpuMillis: 'cpu_millis',
+  fuel: 'fuel',
+  pids: 'pids',
+  outputBytes: 'output_bytes',
+};
+
+export type TerminalStatus =
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'TIMEOUT'
+  | 'OUT_OF_FUEL'
+  | 'OUT_OF_MEMORY'
+  | 'CPU_LIMIT'
+  | 'OUTPUT_LIMIT'
+  | 'CANCELLED';
+export type TaskStatus = 'QUEUED' | 'RUNNING' | TerminalStatus;
+
+export const TERMINAL_STATUSES: readonly TerminalStatus[] = [
+  'COMPLETED', 'FAILED', 'TIMEOUT', 'OUT_OF_FUEL', 'OUT_OF_MEMORY', 'CPU_LIMIT', 'OUTPUT_LIMIT', 'CANCELLED',
+];
+
+/** Error codes carried with a non-COMPLETED outcome. */
+export type ErrorCode =
+  | 'AGENT_ERROR'   // the agent answered {"error": ...} or exited non-zero
+  | 'CRASHED'       // trap, signal, stack overflow
+  | 'BAD_OUTPUT'    // stdout was not one valid result document
+  | 'TIMEOUT'
+  | 'OUT_OF_FUEL'
+  | 'OUT_OF_MEMORY'
+  | 'CPU_LIMIT'
+  | 'OUTPUT_LIMIT'
+  | 'CANCELLED'
+  | 'SANDBOX_ERROR' // the sandbox itself failed to start; the agent never ran
+  | 'DAEMON_RESTARTED';
+
+export interface Usage {
+  wallMs: number;
+  cpuMs: number;
+  peakMemoryBytes: number;
+  fuelConsumed: number;
+  exitCode: number;
+  signal: string;
+  outputBytes: number;
+}
+
+export function emptyUsage(): Usage {
+  return { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0, fuelConsumed: 0, exitCode: 0, signal: '', outputBytes: 0 };
+}
+
+/** One honest shape for every way an execution ends. */
+export interface ExecutionResult {
+  status: TerminalStatus;
+  /** The agent's output value (already parsed JSON), present when COMPLETED. */
+  output?: unknown;
+  error?: { code: ErrorCode; message: string };
+  usage: Usage;
+  metrics: Record<string, number>;
+}
