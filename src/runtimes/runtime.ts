@@ -40,6 +40,8 @@ export interface AgentSpec {
   image?: string;
   /** docker: pre-started containers kept ready (0 disables). */
   pool?: number;
+  /** docker: build context directory used to build `image` when it is missing. */
+  build?: string;
   /** Directory the agent's config file lives in (for relative lookups, e.g. image build contexts). */
   baseDir: string;
 }

@@ -1,0 +1,73 @@
+// Turns a raw request into an admitted task: agent, capability, JSON input, schema, limits, id, fingerprint.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Limits } from '../sandbox/limits.js';
+import type { AgentSpec } from '../runtimes/runtime.js';
+import type { AgentRegistry } from './agent-registry.js';
+import { invalid } from './domain-error.js';
+import { resolveLimits } from './limits-resolver.js';
+
+export interface TaskSubmission {
+  /** Client's idempotency key; generated when empty. */
+  taskId: string;
+  agentId: string;
+  capability: string;
+  /** Raw JSON bytes as received. */
+  input: Uint8Array;
+  /** Only what the client set (0 = unset). */
+  limits: Partial<Limits>;
+}
+
+export interface AdmittedTask {
+  taskId: string;
+  agent: AgentSpec;
+  capability: string;
+  input: unknown;
+  limits: Limits;
+  requestHash: string;
+}
+
+export interface AdmissionPolicy {
+  defaults: Limits;
+  max: Limits;
+  maxInputBytes: number;
+}
+
+const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
+/** JSON with object keys sorted, so equal requests hash equal whatever their spacing or key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function parseInput(bytes: Uint8Array): unknown {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (text.trim() === '') throw invalid('input is empty: expected a JSON document');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw invalid(`input is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function admit(sub: TaskSubmission, registry: AgentRegistry, policy: AdmissionPolicy): AdmittedTask {
+  if (sub.taskId !== '' && !TASK_ID.test(sub.taskId)) {
+    throw invalid(`task_id ${JSON.stringify(sub.taskId.slice(0, 140))} is invalid: 1–128 characters of letters, digits and . _ : @ -`);
+  }
+  const agent = registry.get(sub.agentId);
+  if (sub.capability === '') throw invalid('capability is required');
+  if (sub.input.byteLength > policy.maxInputBytes) {
+    throw invalid(`input is ${sub.input.byteLength} bytes, above the limit of ${policy.maxInputBytes} bytes (server.max_input_bytes)`);
+  }
+  const input = parseInput(sub.input);
+  registry.validateInput(agent.id, sub.capability, input);
+  const limits = resolveLimits(policy.defaults, policy.max, agent.limits, sub.limits);
+  const requestHash = createHash('sha256')
+    .update(canonical([agent.id, sub.capability, input, Object.fromEntries(Object.entries(sub.limits).filter(([, v]) => v))]))
+    .digest('hex');
+  return { taskId: sub.taskId || randomUUID(), agent, capability: sub.capability, input, limits, requestHash };
+}

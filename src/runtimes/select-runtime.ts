@@ -1,0 +1,27 @@
+// The one place that maps a runtime name to its backend implementation.
+import type { Logger } from 'pino';
+import type { Config } from '../config/config-types.js';
+import { DockerRuntime } from './docker/docker-runtime.js';
+import { NativeRuntime } from './native/native-runtime.js';
+import type { Runtime, RuntimeName } from './runtime.js';
+import { WasmRuntime } from './wasm/wasm-runtime.js';
+
+export interface RuntimeContext {
+  config: Config;
+  logger: Logger;
+  /** Unique per daemon run; labels Docker containers and names cgroup subtrees. */
+  daemonId: string;
+}
+
+export function createRuntime(name: RuntimeName, ctx: RuntimeContext): Runtime {
+  const logger = ctx.logger.child({ runtime: name });
+  const b = ctx.config.backends[name];
+  switch (name) {
+    case 'wasm':
+      return new WasmRuntime({ workers: b.workers, logger, maxMemoryBytes: ctx.config.limits.max.memoryBytes });
+    case 'native':
+      return new NativeRuntime({ logger, uidRange: [b.uidStart, b.uidCount] });
+    case 'docker':
+      return new DockerRuntime({ logger, daemonId: ctx.daemonId });
+  }
+}
