@@ -43,7 +43,8 @@ function nativeCommand(cmd: string[] | undefined, baseDir: string, path: string)
 
 export function readAgent(value: unknown, index: number, baseDir: string, max: Limits): AgentSpec {
   const at = `agents[${index}]`;
-  const loose = table(value, at, [...COMMON_KEYS, ...Object.values(RUNTIME_KEYS).flat()]);
+  // Read id and runtime first, so later errors can name the agent.
+  const loose = table(value, at, Object.keys((value ?? {}) as object));
   const id = str(loose, 'id', at);
   if (!ID_PATTERN.test(id)) throw new ConfigError(`${at}.id: ${JSON.stringify(id)} must match ${ID_PATTERN}`);
   const path = `agents[${index}] (${id})`;

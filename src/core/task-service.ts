@@ -72,8 +72,9 @@ export class TaskService {
     const done = new Promise<TaskRecord>((res) => { resolve = res; });
     this.inflight.set(task.taskId, { controller, done, resolve });
     this.publish(record, 'status', 'queued');
+    const snapshot = { ...record };
     void this.deps.scheduler.run(task.agent.runtime, () => this.run(task, controller.signal));
-    return { record, done };
+    return { record: snapshot, done };
   }
 
   get(taskId: string): TaskRecord {

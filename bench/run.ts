@@ -1,0 +1,60 @@
+// `npm run bench`: side-by-side comparisons in one run (ratios, not absolute times), written to BENCHMARKS.md.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { sections as daemonSections } from './daemon-bench.js';
+
+export interface BenchSection {
+  title: string;
+  headers: string[];
+  rows: (string | number)[][];
+  notes?: string[];
+}
+
+type SectionFn = () => Promise<BenchSection>;
+
+const only = process.argv.slice(2);
+
+async function optional(path: string, name: string, title: string): Promise<SectionFn> {
+  return async () => {
+    try {
+      const mod = (await import(path)) as Record<string, () => Promise<BenchSection>>;
+      return await mod[name]();
+    } catch (e) {
+      return { title, headers: ['status'], rows: [[`not run: ${(e as Error).message.split('\n')[0]}`]] };
+    }
+  };
+}
+
+function render(s: BenchSection): string {
+  const lines = [`## ${s.title}`, '', `| ${s.headers.join(' | ')} |`, `| ${s.headers.map(() => '---').join(' | ')} |`];
+  for (const r of s.rows) lines.push(`| ${r.join(' | ')} |`);
+  if (s.notes?.length) lines.push('', ...s.notes.map((n) => `- ${n}`));
+  return lines.join('\n');
+}
+
+const all: [string, SectionFn][] = [
+  ...daemonSections,
+  ['fuel', await optional('./fuel-section.js', 'fuelSection', 'Fuel instrumentation overhead')],
+  ['native', await optional('./native-section.js', 'nativeSection', 'Native sandbox latency')],
+  ['docker', await optional('./docker-section.js', 'dockerSection', 'Docker latency')],
+];
+
+const out: string[] = [
+  '# ari benchmarks',
+  '',
+  `Produced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}.`,
+  'Every comparison runs side by side in one process and one run; the ratios are what matter, not the absolute times.',
+  '',
+];
+for (const [key, fn] of all) {
+  if (only.length && !only.includes(key)) continue;
+  process.stderr.write(`bench: ${key}…\n`);
+  const s = await fn();
+  out.push(render(s), '');
+  process.stderr.write(render(s) + '\n\n');
+}
+const file = join(import.meta.dirname, '..', only.length ? `BENCHMARKS.${only.join('-')}.md` : 'BENCHMARKS.md');
+writeFileSync(file, out.join('\n'));
+process.stderr.write(`bench: wrote ${file}\n`);
+process.exit(0);

@@ -1,0 +1,60 @@
+// Host side of the instrumented fuel counter: hands out slices, checks deadline and cancel between them.
+import { Cancelled, DeadlineExceeded, OutOfFuel, type StopMarker } from './outcome-markers.js';
+
+/** Fuel units granted per slice: small enough that the deadline is checked every ~millisecond. */
+export const FUEL_SLICE = 1_000_000;
+
+export class FuelMeter {
+  private consumedBefore = 0;
+  private granted = 0;
+  private counter: WebAssembly.Global | undefined;
+  /** The first deliberate stop; re-thrown on every later call so a module cannot swallow it. */
+  stop: StopMarker | undefined;
+
+  constructor(
+    private readonly budget: number,
+    private readonly deadline: number,
+    private readonly cancelFlag: Int32Array,
+  ) {}
+
+  /** Binds the instance's exported `__ari_fuel` global and grants the first slice. */
+  attach(counter: WebAssembly.Global | undefined): void {
+    this.counter = counter;
+    this.grant();
+  }
+
+  /** The `__ari.out_of_fuel` import: called by the module when its slice ran out. */
+  readonly outOfFuel = (): void => {
+    if (this.stop) throw this.stop;
+    this.settle();
+    if (this.consumedBefore > this.budget) throw this.halt(new OutOfFuel());
+    if (Date.now() > this.deadline) throw this.halt(new DeadlineExceeded());
+    if (Atomics.load(this.cancelFlag, 0) !== 0) throw this.halt(new Cancelled());
+    this.grant();
+  };
+
+  /** Fuel used so far; exactly the budget once OUT_OF_FUEL was raised. */
+  consumed(): number {
+    if (this.stop instanceof OutOfFuel) return this.budget;
+    const inSlice = this.counter ? this.granted - Number(this.counter.value as bigint) : 0;
+    return this.consumedBefore + inSlice;
+  }
+
+  private settle(): void {
+    if (!this.counter) return;
+    this.consumedBefore += this.granted - Number(this.counter.value as bigint);
+    this.granted = 0;
+    this.counter.value = 0n;
+  }
+
+  private grant(): void {
+    if (!this.counter) return;
+    this.granted = Math.max(0, Math.min(FUEL_SLICE, this.budget - this.consumedBefore));
+    this.counter.value = BigInt(this.granted);
+  }
+
+  private halt(marker: StopMarker): StopMarker {
+    this.stop = marker;
+    return marker;
+  }
+}

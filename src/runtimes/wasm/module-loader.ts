@@ -1,0 +1,48 @@
+// Loads one wasm agent once: validate the original bytes, check ABI and imports, instrument, compile.
+import { readFile } from 'node:fs/promises';
+import { AgentLoadError, type AgentSpec } from '../runtime.js';
+import { detectAbi, forbiddenImport, importAllowed } from './abi-detect.js';
+import { detectWasmKind } from './component-detect.js';
+import { loadComponent } from './component-loader.js';
+import { instrument } from './instrumenter.js';
+import type { WasmAbi } from './worker-protocol.js';
+
+export interface LoadedModule {
+  abi: WasmAbi;
+  /** The instrumented, compiled module every task instantiates afresh. */
+  module: WebAssembly.Module;
+}
+
+async function compileOrExplain(agent: AgentSpec, bytes: Uint8Array, what: string): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw new AgentLoadError(agent.id, `${what} ${agent.module} does not compile: ${(e as Error).message}`);
+  }
+}
+
+export async function loadModule(agent: AgentSpec, maxMemoryBytes: number): Promise<LoadedModule> {
+  if (!agent.module) throw new AgentLoadError(agent.id, 'wasm agent has no "module" path');
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(agent.module));
+  } catch (e) {
+    throw new AgentLoadError(agent.id, `cannot read module ${agent.module}: ${(e as Error).message}`);
+  }
+  const kind = detectWasmKind(bytes);
+  if (kind === 'component') return loadComponent(agent);
+  if (typeof kind === 'object') throw new AgentLoadError(agent.id, `module ${agent.module}: ${kind.invalid}`);
+  // Validate before instrumenting: instrumentation could otherwise turn an invalid module into a valid one.
+  const original = await compileOrExplain(agent, bytes, 'module');
+  const abi = detectAbi(WebAssembly.Module.exports(original));
+  if (typeof abi === 'object') throw new AgentLoadError(agent.id, `module ${agent.module}: ${abi.invalid}`);
+  const bad = forbiddenImport(abi, WebAssembly.Module.imports(original));
+  if (bad) throw new AgentLoadError(agent.id, `module ${agent.module} imports ${bad}, which a ${abi} module may not import`);
+  let instrumented: Uint8Array;
+  try {
+    instrumented = instrument(bytes, { maxMemoryBytes, allowImport: (m, n) => importAllowed(abi, m, n) });
+  } catch (e) {
+    throw new AgentLoadError(agent.id, `module ${agent.module} cannot be instrumented: ${(e as Error).message}`);
+  }
+  return { abi, module: await compileOrExplain(agent, instrumented, 'instrumented module') };
+}

@@ -1,0 +1,28 @@
+// Exceptions host functions throw to unwind a running wasm instance with a known ending (never traps).
+
+/** Base class so the worker can tell our deliberate unwinds from the module's own traps. */
+export abstract class StopMarker extends Error {}
+
+export class OutOfFuel extends StopMarker {
+  constructor() { super('fuel budget exhausted'); }
+}
+
+export class DeadlineExceeded extends StopMarker {
+  constructor() { super('deadline exceeded'); }
+}
+
+export class Cancelled extends StopMarker {
+  constructor() { super('task cancelled'); }
+}
+
+export class OutputLimitExceeded extends StopMarker {
+  constructor(readonly cap: number) { super(`output exceeded ${cap} bytes`); }
+}
+
+/** WASI proc_exit: the module ended itself with a code; not a failure by itself. */
+export class ProcExit extends StopMarker {
+  constructor(readonly code: number) { super(`exit ${code}`); }
+}
+
+/** The module broke the seed ABI (bad pointer, bad length): BAD_OUTPUT, never a host crash. */
+export class AbiViolation extends StopMarker {}

@@ -1,0 +1,52 @@
+// The seed ABI: alloc(len) → ptr, execute_task(ptr, len) → ptr to [u32 LE length][JSON]; imports env.log / env.time.
+import { parseAgentOutput } from '../agent-output.js';
+import { GuestMemory, MemoryFault } from './guest-memory.js';
+import { AbiViolation, OutputLimitExceeded } from './outcome-markers.js';
+import type { AbiRun, TaskContext } from './task-context.js';
+
+/** Longest single env.log message copied out of the module. */
+const MAX_LOG_CALL = 4096;
+
+export const SEED_IMPORTS: ReadonlySet<string> = new Set(['env.log', 'env.time']);
+export const SEED_EXPORTS = ['memory', 'alloc', 'execute_task'] as const;
+
+const utf8 = new TextDecoder('utf-8');
+
+export function seedImports(ctx: TaskContext, memory: () => GuestMemory | undefined): WebAssembly.Imports {
+  return {
+    env: {
+      log(ptr: number, len: number): void {
+        const mem = memory();
+        if (!mem) return;
+        try {
+          ctx.log(`${utf8.decode(mem.bytes(ptr, Math.min(len >>> 0, MAX_LOG_CALL)))}\n`);
+        } catch (e) {
+          if (e instanceof MemoryFault) throw new AbiViolation(`env.log: ${e.message}`);
+          throw e;
+        }
+      },
+      time: (): bigint => BigInt(Date.now()),
+    },
+  };
+}
+
+export function runSeed(instance: WebAssembly.Instance, ctx: TaskContext): AbiRun {
+  const exports = instance.exports as Record<string, unknown>;
+  const mem = new GuestMemory(exports.memory as WebAssembly.Memory);
+  const alloc = exports.alloc as (len: number) => number;
+  const execute = exports.execute_task as (ptr: number, len: number) => number;
+  const input = new TextEncoder().encode(ctx.req.document);
+  try {
+    const ptr = alloc(input.length);
+    mem.write(ptr, input);
+    const rptr = execute(ptr >>> 0, input.length);
+    const len = mem.u32(rptr);
+    if (len > ctx.req.limits.outputBytes) throw new OutputLimitExceeded(ctx.req.limits.outputBytes);
+    const text = utf8.decode(mem.bytes((rptr >>> 0) + 4, len));
+    return { parsed: parseAgentOutput(text), outputBytes: len, exitCode: 0 };
+  } catch (e) {
+    if (e instanceof MemoryFault) throw new AbiViolation(`seed ABI: ${e.message}`);
+    throw e;
+  }
+}
+

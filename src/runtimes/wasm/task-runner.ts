@@ -1,0 +1,82 @@
+// Runs one task in a fresh instance inside a worker thread and reports one ExecutionResult (never throws).
+import { emptyUsage, type ExecutionResult } from '../../sandbox/limits.js';
+import { LineSplitter } from '../../sandbox/output-cap.js';
+import { FuelMeter } from './fuel-meter.js';
+import { GuestMemory } from './guest-memory.js';
+import { fromRun, fromThrown, withOomVerdict } from './outcome-mapper.js';
+import { ProcExit } from './outcome-markers.js';
+import { parseAgentOutput } from '../agent-output.js';
+import { runSeed, seedImports } from './seed-abi.js';
+import type { AbiRun, TaskContext } from './task-context.js';
+import { threadCpuNs } from './thread-cpu.js';
+import { WasiPreview1 } from './wasi-preview1.js';
+import type { RunRequest } from './worker-protocol.js';
+
+const PAGE = 65536;
+
+function exported<T>(instance: WebAssembly.Instance | undefined, name: string): T | undefined {
+  return instance ? (instance.exports as Record<string, unknown>)[name] as T | undefined : undefined;
+}
+
+function isMemoryFailure(e: unknown): boolean {
+  return e instanceof RangeError && /out of memory|cannot allocate|memory/i.test(e.message) && !/call stack/i.test(e.message);
+}
+
+function runWasi(instance: WebAssembly.Instance, wasi: WasiPreview1): AbiRun {
+  let exitCode = 0;
+  try {
+    (instance.exports._start as () => void)();
+  } catch (e) {
+    if (!(e instanceof ProcExit)) throw e;
+    exitCode = e.code;
+  }
+  const parsed = parseAgentOutput(wasi.stdout.toString(), { exitCode });
+  return { parsed, outputBytes: wasi.stdout.total, exitCode };
+}
+
+export function runTask(module: WebAssembly.Module, req: RunRequest, cancel: Int32Array, emitLog: (line: string) => void): ExecutionResult {
+  const wallStart = performance.now();
+  const cpuStart = threadCpuNs();
+  const meter = new FuelMeter(req.limits.fuel, req.deadline, cancel);
+  const logs = new LineSplitter(emitLog);
+  const ctx: TaskContext = { req, meter, log: (text) => logs.push(text) };
+  const wasi = req.abi === 'wasi' ? new WasiPreview1(ctx) : undefined;
+  let instance: WebAssembly.Instance | undefined;
+  let memory: WebAssembly.Memory | undefined;
+  let run: AbiRun | undefined;
+  let thrown: unknown;
+  try {
+    const imports = wasi ? wasi.importsFor(module) : seedImports(ctx, () => (memory ? new GuestMemory(memory) : undefined));
+    imports.__ari = { out_of_fuel: meter.outOfFuel };
+    instance = new WebAssembly.Instance(module, imports);
+    memory = exported<WebAssembly.Memory>(instance, 'memory');
+    const maxPages = exported<WebAssembly.Global>(instance, '__ari_mem_max_pages');
+    if (maxPages) maxPages.value = Math.floor(req.limits.memoryBytes / PAGE);
+    meter.attach(exported<WebAssembly.Global>(instance, '__ari_fuel'));
+    if (memory && memory.buffer.byteLength > req.limits.memoryBytes) {
+      throw new RangeError(`initial memory of ${memory.buffer.byteLength} bytes is above the limit`);
+    }
+    exported<() => void>(instance, '__ari_start')?.();
+    if (wasi) {
+      wasi.bindMemory(memory);
+      run = runWasi(instance, wasi);
+    } else {
+      run = runSeed(instance, ctx);
+    }
+  } catch (e) {
+    thrown = e;
+  }
+  logs.flush();
+  const cpuEnd = threadCpuNs();
+  const usage = emptyUsage();
+  usage.wallMs = performance.now() - wallStart;
+  usage.cpuMs = cpuStart !== null && cpuEnd !== null ? (cpuEnd - cpuStart) / 1e6 : usage.wallMs;
+  usage.peakMemoryBytes = memory?.buffer.byteLength ?? 0;
+  usage.fuelConsumed = meter.consumed();
+  usage.outputBytes = run?.outputBytes ?? wasi?.stdout.total ?? 0;
+  usage.exitCode = run?.exitCode ?? 0;
+  const oom = exported<WebAssembly.Global>(instance, '__ari_oom')?.value === 1 || isMemoryFailure(thrown);
+  // A marker the module caught and swallowed still decides the ending.
+  const result = run && !meter.stop ? fromRun(run, usage) : fromThrown(meter.stop ?? thrown, usage);
+  return withOomVerdict(result, oom, req.limits.memoryBytes);
+}

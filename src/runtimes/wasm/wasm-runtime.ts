@@ -1,0 +1,74 @@
+// The wasm backend: modules compiled once per agent, each task in a fresh instance on a warm worker thread.
+import type { Logger } from 'pino';
+import type { ExecutionResult } from '../../sandbox/limits.js';
+import {
+  AgentLoadError, taskDocument, type AgentSpec, type BackendHealth, type ExecutionHooks, type ExecutionTask, type Runtime,
+} from '../runtime.js';
+import { loadModule, type LoadedModule } from './module-loader.js';
+import { FUEL_SLICE } from './fuel-meter.js';
+import { WorkerPool } from './worker-pool.js';
+
+export interface WasmRuntimeOptions {
+  /** Warm worker threads; tasks beyond this wait for a free worker. */
+  workers: number;
+  logger?: Logger;
+  /** Operator ceiling: every module's memory maximum is clamped to it at load. */
+  maxMemoryBytes: number;
+}
+
+export class WasmRuntime implements Runtime {
+  readonly name = 'wasm' as const;
+  private readonly pool: WorkerPool;
+  private readonly agents = new Map<string, LoadedModule & { key: string }>();
+  private generation = 0;
+
+  constructor(private readonly options: WasmRuntimeOptions) {
+    if (!Number.isInteger(options.workers) || options.workers < 1) throw new Error(`wasm workers must be a positive integer, got ${options.workers}`);
+    this.pool = new WorkerPool(options.workers, options.logger);
+  }
+
+  async start(): Promise<void> {
+    this.pool.start();
+  }
+
+  async prepare(agent: AgentSpec): Promise<void> {
+    const loaded = await loadModule(agent, this.options.maxMemoryBytes);
+    this.agents.set(agent.id, { ...loaded, key: `${agent.id}#${++this.generation}` });
+    this.options.logger?.info({ agent_id: agent.id, runtime: 'wasm', abi: loaded.abi }, 'wasm agent prepared');
+  }
+
+  async execute(agent: AgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
+    const loaded = this.agents.get(agent.id);
+    if (!loaded) throw new AgentLoadError(agent.id, 'wasm agent was not prepared');
+    return this.pool.run({
+      moduleKey: loaded.key, module: loaded.module, abi: loaded.abi, agentId: agent.id, env: agent.env,
+      document: taskDocument(task), limits: task.limits, signal, onLog: hooks?.onLog,
+    });
+  }
+
+  async health(): Promise<BackendHealth> {
+    return {
+      runtime: 'wasm',
+      available: true,
+      reason: '',
+      features: {
+        workers: String(this.options.workers),
+        live_workers: String(this.pool.workerCount()),
+        fuel: 'instrumented',
+        fuel_slice: String(FUEL_SLICE),
+        memory: 'clamped',
+        abi: 'seed,wasi-preview1',
+        components: 'no',
+      },
+    };
+  }
+
+  /** Live worker threads (for leak checks). */
+  workerCount(): number {
+    return this.pool.workerCount();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,33 @@
+// Messages between the wasm worker pool (main thread) and its worker threads.
+import type { ExecutionResult, Limits } from '../../sandbox/limits.js';
+
+export type WasmAbi = 'seed' | 'wasi';
+
+/** Data every worker is started with. */
+export interface WorkerInit {
+  /** Int32Array[1] over this buffer: non-zero = cancel the running task at its next fuel slice. */
+  cancel: SharedArrayBuffer;
+}
+
+export interface RunRequest {
+  type: 'run';
+  jobId: number;
+  /** Identifies one compiled module; the worker caches modules by it. */
+  moduleKey: string;
+  /** Sent only when the pool believes the worker does not have `moduleKey` yet. */
+  module?: WebAssembly.Module;
+  abi: WasmAbi;
+  agentId: string;
+  env: Record<string, string>;
+  /** The task document (JSON) handed to execute_task or fed to stdin. */
+  document: string;
+  limits: Limits;
+  /** Absolute Date.now() after which the task is TIMEOUT. */
+  deadline: number;
+}
+
+export type WorkerReply =
+  | { type: 'log'; jobId: number; line: string }
+  | { type: 'result'; jobId: number; result: ExecutionResult }
+  /** The worker had no module for `moduleKey` (evicted): resend with the module. */
+  | { type: 'need-module'; jobId: number };
