@@ -7,7 +7,7 @@ import { loadConfig } from './config/load-config.js';
 import { AgentRegistry } from './core/agent-registry.js';
 import type { AriCore, HealthReport } from './core/ari-core.js';
 import type { Journal } from './core/journal.js';
-import { MemoryJournal } from './core/journal.js';
+import { openJournal } from './core/open-journal.js';
 import { resolveLimits } from './core/limits-resolver.js';
 import { Scheduler } from './core/scheduler.js';
 import { TaskService } from './core/task-service.js';
@@ -59,6 +59,12 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
   const security = securityFor(config.server.listen, config.auth);
   for (const w of security.warnings) logger.warn(w);
   const registry = new AgentRegistry(config.agents);
+  // Opened first: a data directory locked by another daemon must fail before any backend starts.
+  const journal = opts.journal ?? openJournal(config.storage, logger);
+  const interrupted = journal.recoverInterrupted(Date.now());
+  if (interrupted.length) {
+    logger.warn({ count: interrupted.length, task_ids: interrupted.slice(0, 20).map((r) => r.taskId) }, 'tasks of the previous daemon recorded as FAILED DAEMON_RESTARTED');
+  }
   const runtimes = new Map<RuntimeName, Runtime>(RUNTIME_NAMES.map((n) => [n, createRuntime(n, { config, logger, daemonId })]));
   await Promise.all([...runtimes.values()].map((r) => r.start()));
   let broken: Map<string, string>;
@@ -66,11 +72,11 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
     broken = await prepareAgents(config.agents, runtimes, logger);
   } catch (e) {
     await Promise.allSettled([...runtimes.values()].map((r) => r.close()));
+    journal.close();
     throw e;
   }
   const metrics = new Metrics();
   const scheduler = new Scheduler(config.backends, (rt, q, r) => metrics.setQueue(rt, q, r));
-  const journal = opts.journal ?? new MemoryJournal();
   const tasks = new TaskService({
     registry, scheduler, journal, logger, observer: metrics,
     runtimeFor: (n) => runtimes.get(n)!,

@@ -1,6 +1,7 @@
 // Config file → validated Config, once; the embedded default hosts the example agents.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { RUNTIME_NAMES, type RuntimeName } from '../runtimes/runtime.js';
@@ -47,7 +48,14 @@ function timed(t: Table, key: string, at: string, fallback: number): number {
   return t[key] === undefined ? fallback : parseDurationMs(t[key], `${at}.${key}`);
 }
 
-export function parseConfig(text: string, source: string, baseDir: string): Config {
+/** `ari serve`'s data directory when [storage] path is unset: $XDG_STATE_HOME/ari, else ~/.local/state/ari. */
+export function defaultDataDir(): string {
+  const xdg = process.env.XDG_STATE_HOME;
+  return xdg ? join(xdg, 'ari') : join(homedir(), '.local', 'state', 'ari');
+}
+
+/** `fallback.storagePath` applies when the file sets no [storage] path (path = "" keeps outcomes in memory only). */
+export function parseConfig(text: string, source: string, baseDir: string, fallback: { storagePath?: string } = {}): Config {
   let doc: Table;
   try {
     doc = parseToml(text) as Table;
@@ -89,7 +97,7 @@ export function parseConfig(text: string, source: string, baseDir: string): Conf
     limits: { default: defaults, max },
     backends: readBackends(root.runtimes),
     storage: {
-      path: st.path === '' ? null : path(st.path, 'storage.path') ?? null,
+      path: st.path === '' ? null : path(st.path, 'storage.path') ?? fallback.storagePath ?? null,
       retainCount: int(st, 'retain_count', 'storage', 100_000, 1),
       retainMs: timed(st, 'retain', 'storage', 7 * 86_400_000),
     },
@@ -113,5 +121,5 @@ export function loadConfig(file?: string): Config {
   } catch (e) {
     throw new ConfigError(`cannot read config ${path}: ${(e as Error).message}`);
   }
-  return parseConfig(text, file ? path : `${path} (embedded default)`, dirname(path));
+  return parseConfig(text, file ? path : `${path} (embedded default)`, dirname(path), { storagePath: defaultDataDir() });
 }

@@ -6,6 +6,7 @@ import type { AgentSpec, Runtime, RuntimeName } from '../runtimes/runtime.js';
 import { admit, type AdmissionPolicy, type AdmittedTask, type TaskSubmission } from './admission.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { DomainError, notFound } from './domain-error.js';
+import { checkJsonDepth } from './json-depth.js';
 import type { Journal } from './journal.js';
 import type { Scheduler } from './scheduler.js';
 import { isTerminal, type TaskRecord, type TaskUpdate } from './task-record.js';
@@ -44,6 +45,7 @@ export class TaskService {
   /** Accepts a task (or finds the same one by id) and returns its record plus a promise of the outcome. */
   submit(sub: TaskSubmission): { record: TaskRecord; done: Promise<TaskRecord> } {
     if (!this.accepting) throw new DomainError('UNAVAILABLE', 'the daemon is shutting down');
+    checkJsonDepth(sub.input); // before admit: hashing and schema checks recurse over the input
     const task = admit(sub, this.deps.registry, this.deps.policy);
     const existing = this.deps.journal.get(task.taskId);
     if (existing) {

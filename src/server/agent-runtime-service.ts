@@ -68,7 +68,8 @@ export function agentRuntimeHandlers(core: AriCore): grpc.UntypedServiceImplemen
           }
         });
       } catch (err) {
-        call.destroy(Object.assign(new Error(), toServiceError(err)) as Error);
+        // emit('error') sends the status; destroy(err) would skip _final and leave the client waiting forever.
+        call.emit('error', Object.assign(new Error(), toServiceError(err)));
         return;
       }
       call.on('cancelled', () => off?.());

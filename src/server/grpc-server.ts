@@ -8,6 +8,7 @@ import type { ServerConfig } from '../config/config-types.js';
 import type { AriCore } from '../core/ari-core.js';
 import { agentRuntimeHandlers } from './agent-runtime-service.js';
 import { LOADER_OPTIONS, loadAri, PROTO_PATH, SERVICE_NAME } from './proto.js';
+import { tolerantService } from './tolerant-decoding.js';
 
 export interface RunningServer {
   /** The bound address (with the real port when 0 was asked). */
@@ -40,7 +41,7 @@ export async function startGrpcServer(core: AriCore, cfg: ServerConfig, security
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
     interceptors: security.interceptors,
   });
-  server.addService(loadAri().service, agentRuntimeHandlers(core));
+  server.addService(tolerantService(loadAri().service), agentRuntimeHandlers(core));
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   const reflectionDef = protoLoader.loadSync([PROTO_PATH, healthProtoPath], LOADER_OPTIONS);

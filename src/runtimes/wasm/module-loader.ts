@@ -4,7 +4,7 @@ import { AgentLoadError, type AgentSpec } from '../runtime.js';
 import { detectAbi, forbiddenImport, importAllowed } from './abi-detect.js';
 import { detectWasmKind } from './component-detect.js';
 import { loadComponent } from './component-loader.js';
-import { instrument } from './instrumenter.js';
+import { ARI, instrumentModule } from '../../sandbox/wasm/instrument.js';
 import type { WasmAbi } from './worker-protocol.js';
 
 export interface LoadedModule {
@@ -15,7 +15,7 @@ export interface LoadedModule {
 
 async function compileOrExplain(agent: AgentSpec, bytes: Uint8Array, what: string): Promise<WebAssembly.Module> {
   try {
-    return await WebAssembly.compile(bytes);
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw new AgentLoadError(agent.id, `${what} ${agent.module} does not compile: ${(e as Error).message}`);
   }
@@ -40,9 +40,14 @@ export async function loadModule(agent: AgentSpec, maxMemoryBytes: number): Prom
   if (bad) throw new AgentLoadError(agent.id, `module ${agent.module} imports ${bad}, which a ${abi} module may not import`);
   let instrumented: Uint8Array;
   try {
-    instrumented = instrument(bytes, { maxMemoryBytes, allowImport: (m, n) => importAllowed(abi, m, n) });
+    const allowImport = (m: string, n: string, kind: string) => importAllowed(abi, m, n, kind === 'func' ? 'function' : kind);
+    instrumented = instrumentModule(bytes, { maxMemoryBytes, allowImport }).bytes;
   } catch (e) {
     throw new AgentLoadError(agent.id, `module ${agent.module} cannot be instrumented: ${(e as Error).message}`);
   }
-  return { abi, module: await compileOrExplain(agent, instrumented, 'instrumented module') };
+  const module = await compileOrExplain(agent, instrumented, 'instrumented module');
+  if (!WebAssembly.Module.exports(module).some((e) => e.name === ARI.fuelGlobal)) {
+    throw new AgentLoadError(agent.id, `module ${agent.module}: instrumentation left no fuel counter`);
+  }
+  return { abi, module };
 }

@@ -16,7 +16,8 @@ export class Cancelled extends StopMarker {
 }
 
 export class OutputLimitExceeded extends StopMarker {
-  constructor(readonly cap: number) { super(`output exceeded ${cap} bytes`); }
+  /** `offered`: bytes the module tried to output (the claimed length, or all it wrote so far). */
+  constructor(readonly cap: number, readonly offered: number) { super(`output of ${offered} bytes exceeds the ${cap}-byte cap`); }
 }
 
 /** WASI proc_exit: the module ended itself with a code; not a failure by itself. */

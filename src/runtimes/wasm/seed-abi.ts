@@ -41,7 +41,7 @@ export function runSeed(instance: WebAssembly.Instance, ctx: TaskContext): AbiRu
     mem.write(ptr, input);
     const rptr = execute(ptr >>> 0, input.length);
     const len = mem.u32(rptr);
-    if (len > ctx.req.limits.outputBytes) throw new OutputLimitExceeded(ctx.req.limits.outputBytes);
+    if (len > ctx.req.limits.outputBytes) throw new OutputLimitExceeded(ctx.req.limits.outputBytes, len);
     const text = utf8.decode(mem.bytes((rptr >>> 0) + 4, len));
     return { parsed: parseAgentOutput(text), outputBytes: len, exitCode: 0 };
   } catch (e) {

@@ -4,7 +4,7 @@ import { LineSplitter } from '../../sandbox/output-cap.js';
 import { FuelMeter } from './fuel-meter.js';
 import { GuestMemory } from './guest-memory.js';
 import { fromRun, fromThrown, withOomVerdict } from './outcome-mapper.js';
-import { ProcExit } from './outcome-markers.js';
+import { OutputLimitExceeded, ProcExit } from './outcome-markers.js';
 import { parseAgentOutput } from '../agent-output.js';
 import { runSeed, seedImports } from './seed-abi.js';
 import type { AbiRun, TaskContext } from './task-context.js';
@@ -50,19 +50,16 @@ export function runTask(module: WebAssembly.Module, req: RunRequest, cancel: Int
     imports.__ari = { out_of_fuel: meter.outOfFuel };
     instance = new WebAssembly.Instance(module, imports);
     memory = exported<WebAssembly.Memory>(instance, 'memory');
+    wasi?.bindMemory(memory);
     const maxPages = exported<WebAssembly.Global>(instance, '__ari_mem_max_pages');
     if (maxPages) maxPages.value = Math.floor(req.limits.memoryBytes / PAGE);
     meter.attach(exported<WebAssembly.Global>(instance, '__ari_fuel'));
     if (memory && memory.buffer.byteLength > req.limits.memoryBytes) {
       throw new RangeError(`initial memory of ${memory.buffer.byteLength} bytes is above the limit`);
     }
+    // The instrumenter defers the start function so it runs metered, after the fuel counter is bound.
     exported<() => void>(instance, '__ari_start')?.();
-    if (wasi) {
-      wasi.bindMemory(memory);
-      run = runWasi(instance, wasi);
-    } else {
-      run = runSeed(instance, ctx);
-    }
+    run = wasi ? runWasi(instance, wasi) : runSeed(instance, ctx);
   } catch (e) {
     thrown = e;
   }
@@ -73,7 +70,7 @@ export function runTask(module: WebAssembly.Module, req: RunRequest, cancel: Int
   usage.cpuMs = cpuStart !== null && cpuEnd !== null ? (cpuEnd - cpuStart) / 1e6 : usage.wallMs;
   usage.peakMemoryBytes = memory?.buffer.byteLength ?? 0;
   usage.fuelConsumed = meter.consumed();
-  usage.outputBytes = run?.outputBytes ?? wasi?.stdout.total ?? 0;
+  usage.outputBytes = run?.outputBytes ?? (thrown instanceof OutputLimitExceeded ? thrown.offered : wasi?.stdout.total ?? 0);
   usage.exitCode = run?.exitCode ?? 0;
   const oom = exported<WebAssembly.Global>(instance, '__ari_oom')?.value === 1 || isMemoryFailure(thrown);
   // A marker the module caught and swallowed still decides the ending.

@@ -137,7 +137,7 @@ export class WasiPreview1 {
     for (const iov of this.memory().iovecs(iovs, count)) {
       total += iov.length;
       if (fd === 1) {
-        if (!this.stdout.push(iov)) throw new OutputLimitExceeded(this.stdout.cap);
+        if (!this.stdout.push(iov)) throw new OutputLimitExceeded(this.stdout.cap, this.stdout.total);
       } else {
         this.ctx.log(utf8.decode(iov.subarray(0, MAX_LOG_WRITE)));
       }

@@ -49,8 +49,8 @@ export class WasmRuntime implements Runtime {
   async health(): Promise<BackendHealth> {
     return {
       runtime: 'wasm',
-      available: true,
-      reason: '',
+      available: !this.pool.bootError,
+      reason: this.pool.bootError ? `wasm worker threads fail to start: ${this.pool.bootError}` : '',
       features: {
         workers: String(this.options.workers),
         live_workers: String(this.pool.workerCount()),
@@ -66,6 +66,11 @@ export class WasmRuntime implements Runtime {
   /** Live worker threads (for leak checks). */
   workerCount(): number {
     return this.pool.workerCount();
+  }
+
+  /** Workers terminated by the backstop or after dying (for tests and health). */
+  replacedWorkers(): number {
+    return this.pool.replacedCount();
   }
 
   async close(): Promise<void> {

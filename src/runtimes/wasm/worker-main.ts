@@ -33,3 +33,5 @@ port.on('message', (req: RunRequest) => {
   const result = runTask(mod, req, cancel, (line) => post({ type: 'log', jobId: req.jobId, line }));
   post({ type: 'result', jobId: req.jobId, result });
 });
+
+post({ type: 'ready' });

@@ -1,11 +1,14 @@
 // A fixed pool of warm worker threads running wasm tasks; a worker that overruns its deadline is replaced.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { emptyUsage, type ExecutionResult, type TerminalStatus } from '../../sandbox/limits.js';
-import type { RunRequest, WasmAbi, WorkerInit, WorkerReply } from './worker-protocol.js';
+import { emptyUsage, type ErrorCode, type ExecutionResult, type TerminalStatus } from '../../sandbox/limits.js';
+import { startWorker } from './worker-entry.js';
+import type { RunRequest, WasmAbi, WorkerReply } from './worker-protocol.js';
 
 /** How long past the deadline (or a cancel) a worker may stay silent before it is terminated. */
 export const BACKSTOP_GRACE_MS = 250;
+/** Pause before respawning a worker that died while starting (so a broken install cannot spin). */
+const BOOT_RETRY_MS = 1000;
 
 export interface PoolJob {
   moduleKey: string;
@@ -19,19 +22,18 @@ export interface PoolJob {
   onLog?: (line: string) => void;
 }
 
-interface Pending { job: PoolJob; resolve: (r: ExecutionResult) => void }
-interface Running extends Pending { id: number; startedAt: number; timers: NodeJS.Timeout[]; onAbort: () => void }
-interface Slot { worker: Worker; cancel: Int32Array; modules: Set<string>; running?: Running }
-
-/** Under vitest/tsx the sources are .ts: start the worker through tsx; compiled dist runs the .js directly. */
-function workerEntry(): { url: URL; execArgv?: string[] } {
-  const ts = import.meta.url.endsWith('.ts');
-  return { url: new URL(ts ? './worker-main.ts' : './worker-main.js', import.meta.url), execArgv: ts ? ['--import', 'tsx'] : undefined };
+interface Pending { job: PoolJob; resolve: (r: ExecutionResult) => void; onQueuedAbort: () => void }
+interface Running extends Pending {
+  id: number; startedAt: number; timers: NodeJS.Timeout[]; onAbort: () => void;
+  /** Its worker is being terminated: no further cancel or backstop applies. */
+  ending?: boolean;
 }
+interface Slot { worker: Worker; cancel: Int32Array; modules: Set<string>; ready: boolean; running?: Running }
 
-function stopped(status: TerminalStatus, message: string, startedAt: number): ExecutionResult {
+function stopped(status: TerminalStatus, message: string, startedAt: number, code?: ErrorCode): ExecutionResult {
   const usage = { ...emptyUsage(), wallMs: Date.now() - startedAt };
-  return { status, error: { code: status === 'FAILED' ? 'CRASHED' : status, message } as ExecutionResult['error'], usage, metrics: {} };
+  const errorCode = code ?? (status === 'FAILED' ? 'CRASHED' : status as ErrorCode);
+  return { status, error: { code: errorCode, message }, usage, metrics: {} };
 }
 
 export class WorkerPool {
@@ -40,6 +42,9 @@ export class WorkerPool {
   private readonly live = new Set<Worker>();
   private nextJobId = 1;
   private closed = false;
+  private replaced = 0;
+  /** Why the last worker died before it was ready; cleared when one becomes ready. */
+  bootError: string | undefined;
 
   constructor(private readonly size: number, private readonly logger?: Logger) {}
 
@@ -56,17 +61,27 @@ export class WorkerPool {
     return this.live.size;
   }
 
+  /** Workers terminated and replaced so far (a deadline met by the fuel slices replaces none). */
+  replacedCount(): number {
+    return this.replaced;
+  }
+
   run(job: PoolJob): Promise<ExecutionResult> {
-    if (this.closed) return Promise.resolve(stopped('CANCELLED', 'wasm runtime is closed', Date.now()));
-    if (job.signal.aborted) return Promise.resolve(stopped('CANCELLED', 'task cancelled before it started', Date.now()));
+    const now = Date.now();
+    if (this.closed) return Promise.resolve(stopped('CANCELLED', 'wasm runtime is closed', now));
+    if (job.signal.aborted) return Promise.resolve(stopped('CANCELLED', 'task cancelled before it started', now));
+    if (this.bootError) return Promise.resolve(stopped('FAILED', `wasm workers cannot start: ${this.bootError}`, now, 'SANDBOX_ERROR'));
     this.start();
     return new Promise((resolve) => {
-      const pending: Pending = { job, resolve };
+      const pending: Pending = {
+        job, resolve,
+        onQueuedAbort: () => {
+          const i = this.queue.indexOf(pending);
+          if (i >= 0) { this.queue.splice(i, 1); resolve(stopped('CANCELLED', 'task cancelled before it started', now)); }
+        },
+      };
       this.queue.push(pending);
-      job.signal.addEventListener('abort', () => {
-        const i = this.queue.indexOf(pending);
-        if (i >= 0) { this.queue.splice(i, 1); resolve(stopped('CANCELLED', 'task cancelled before it started', Date.now())); }
-      }, { once: true });
+      job.signal.addEventListener('abort', pending.onQueuedAbort, { once: true });
       this.dispatch();
     });
   }
@@ -75,69 +90,80 @@ export class WorkerPool {
     this.closed = true;
     for (const p of this.queue.splice(0)) p.resolve(stopped('CANCELLED', 'wasm runtime closed', Date.now()));
     for (const slot of this.slots) if (slot.running) this.finish(slot, stopped('CANCELLED', 'wasm runtime closed', slot.running.startedAt));
-    const workers = [...this.live];
     this.slots.length = 0;
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all([...this.live].map((w) => w.terminate()));
   }
 
   /** Gives `slot` a fresh worker; events of a worker the slot no longer holds are ignored. */
   private attachWorker(slot: Slot): void {
     const cancel = new SharedArrayBuffer(4);
-    const { url, execArgv } = workerEntry();
-    const worker = new Worker(url, { workerData: { cancel } satisfies WorkerInit, execArgv });
-    slot.worker = worker;
-    slot.cancel = new Int32Array(cancel);
-    slot.modules = new Set();
+    const worker = startWorker({ cancel });
+    Object.assign(slot, { worker, cancel: new Int32Array(cancel), modules: new Set(), ready: false });
     this.live.add(worker);
     worker.unref();
     worker.on('message', (m: WorkerReply) => { if (slot.worker === worker) this.onReply(slot, m); });
-    worker.on('error', (e) => { if (slot.worker === worker) this.replace(slot, 'FAILED', `wasm worker died: ${e.message}`); });
+    worker.on('error', (e) => { if (slot.worker === worker) this.onDeath(slot, e.message); });
     worker.on('exit', (code) => {
       this.live.delete(worker);
-      if (slot.worker === worker && !this.closed) this.replace(slot, 'FAILED', `wasm worker exited with code ${code}`);
+      if (slot.worker === worker) this.onDeath(slot, `exited with code ${code}`);
     });
+  }
+
+  private onDeath(slot: Slot, why: string): void {
+    if (this.closed) return;
+    if (slot.ready) return this.replace(slot, 'FAILED', `wasm worker died: ${why}`);
+    this.bootError = why;
+    this.logger?.error({ runtime: 'wasm', err: why }, 'wasm worker failed to start');
+    for (const p of this.queue.splice(0)) p.resolve(stopped('FAILED', `wasm workers cannot start: ${why}`, Date.now(), 'SANDBOX_ERROR'));
+    const dead = slot.worker;
+    setTimeout(() => { if (slot.worker === dead && !this.closed) this.attachWorker(slot); }, BOOT_RETRY_MS).unref();
   }
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.running || this.queue.length === 0) continue;
+      if (!slot.ready || slot.running || this.queue.length === 0) continue;
       const pending = this.queue.shift()!;
       const { job } = pending;
-      const startedAt = Date.now();
-      const running: Running = { ...pending, id: this.nextJobId++, startedAt, timers: [], onAbort: () => this.cancel(slot, running) };
+      job.signal.removeEventListener('abort', pending.onQueuedAbort);
+      const running: Running = { ...pending, id: this.nextJobId++, startedAt: Date.now(), timers: [], onAbort: () => this.cancel(slot, running) };
       slot.running = running;
       Atomics.store(slot.cancel, 0, 0);
       job.signal.addEventListener('abort', running.onAbort, { once: true });
-      running.timers.push(setTimeout(() => this.replace(slot, 'TIMEOUT', `deadline exceeded; worker terminated after ${BACKSTOP_GRACE_MS} ms grace`),
-        job.limits.timeoutMs + BACKSTOP_GRACE_MS).unref());
-      this.post(slot, running, startedAt + job.limits.timeoutMs);
+      const backstop = `deadline exceeded; worker terminated after ${BACKSTOP_GRACE_MS} ms grace`;
+      running.timers.push(setTimeout(() => this.replace(slot, 'TIMEOUT', backstop), job.limits.timeoutMs + BACKSTOP_GRACE_MS).unref());
+      this.post(slot, running);
     }
   }
 
-  private post(slot: Slot, running: Running, deadline: number): void {
+  private post(slot: Slot, running: Running): void {
     const { job } = running;
     const send = !slot.modules.has(job.moduleKey);
     slot.modules.add(job.moduleKey);
     const req: RunRequest = {
-      type: 'run', jobId: running.id, moduleKey: job.moduleKey, abi: job.abi, agentId: job.agentId,
-      env: job.env, document: job.document, limits: job.limits, deadline, ...(send ? { module: job.module } : {}),
+      type: 'run', jobId: running.id, moduleKey: job.moduleKey, abi: job.abi, agentId: job.agentId, env: job.env,
+      document: job.document, limits: job.limits, deadline: running.startedAt + job.limits.timeoutMs, ...(send ? { module: job.module } : {}),
     };
     slot.worker.postMessage(req);
   }
 
   private cancel(slot: Slot, running: Running): void {
-    if (slot.running !== running) return;
+    if (slot.running !== running || running.ending) return;
     Atomics.store(slot.cancel, 0, 1);
     running.timers.push(setTimeout(() => this.replace(slot, 'CANCELLED', 'task cancelled; worker terminated'), BACKSTOP_GRACE_MS).unref());
   }
 
   private onReply(slot: Slot, m: WorkerReply): void {
+    if (m.type === 'ready') {
+      slot.ready = true;
+      this.bootError = undefined;
+      return this.dispatch();
+    }
     const running = slot.running;
     if (!running || running.id !== m.jobId) return;
     if (m.type === 'log') running.job.onLog?.(m.line);
     else if (m.type === 'need-module') {
       slot.modules.delete(running.job.moduleKey);
-      this.post(slot, running, running.startedAt + running.job.limits.timeoutMs);
+      this.post(slot, running);
     } else this.finish(slot, m.result);
   }
 
@@ -151,15 +177,21 @@ export class WorkerPool {
     this.dispatch();
   }
 
-  /** Terminates a stuck or dead worker, ends its task with `status`, and puts a fresh worker in its place. */
+  /**
+   * Terminates a stuck or dead worker and puts a fresh one in its slot; the task ends with `status` once
+   * the old thread is gone, so the live worker count never runs ahead of the pool size for the caller.
+   */
   private replace(slot: Slot, status: TerminalStatus, message: string): void {
     const old = slot.worker;
     const running = slot.running;
-    this.logger?.warn({ status, agent_id: running?.job.agentId }, `wasm worker replaced: ${message}`);
+    this.logger?.warn({ runtime: 'wasm', status, agent_id: running?.job.agentId }, `wasm worker replaced: ${message}`);
     if (this.closed) return;
+    this.replaced++;
+    running?.timers.splice(0).forEach(clearTimeout);
+    if (running) running.ending = true;
     this.attachWorker(slot);
-    void old.terminate();
-    if (running) this.finish(slot, stopped(status, message, running.startedAt));
-    else this.dispatch();
+    void old.terminate().finally(() => {
+      if (running) this.finish(slot, stopped(status, message, running.startedAt));
+    });
   }
 }

@@ -27,6 +27,8 @@ export interface RunRequest {
 }
 
 export type WorkerReply =
+  /** Sent once when the worker has loaded and can take tasks. */
+  | { type: 'ready' }
   | { type: 'log'; jobId: number; line: string }
   | { type: 'result'; jobId: number; result: ExecutionResult }
   /** The worker had no module for `moduleKey` (evicted): resend with the module. */

@@ -1,0 +1,94 @@
+// The conformance suite's vocabulary: cases as data, what one run of a case observed, and its verdict.
+import type { RuntimeName } from '../runtimes/runtime.js';
+import type { WireTaskResponse } from '../server/wire-types.js';
+import type { HostProbe } from './host-probe.js';
+
+export type Backend = RuntimeName;
+export const BACKENDS: readonly Backend[] = ['wasm', 'native', 'docker'];
+
+/** How long past the deadline each backend may take to stop a task (issue 6). */
+export const KILL_BOUND_MS: Record<Backend, number> = { wasm: 50, native: 100, docker: 200 };
+
+/** One hostile task of a case on one backend: which conformance agent, and what to send it. */
+export interface CaseCall {
+  agent: string;
+  capability?: string;
+  /** The task input; may use the probe (listener port, planted paths). Default {}. */
+  input?: (probe: HostProbe) => unknown;
+}
+
+/** Why a case does not apply to a backend (shown as n-a). */
+export interface NotApplicable { na: string }
+
+/** Everything the runner saw of one hostile task. */
+export interface Observation {
+  backend: Backend;
+  agent: string;
+  /** The terminal outcome; null when the request failed or no outcome came in time. */
+  response: WireTaskResponse | null;
+  /** The RPC error, or the suite's own deadline, when there is no response. */
+  failure?: string;
+  /** The response output parsed as JSON (undefined when absent or not JSON). */
+  output: unknown;
+  /** Client-side time from request to outcome. */
+  elapsedMs: number;
+  /** Most processes of sandbox uids seen at once while the task ran (host checks only). */
+  peakSandboxProcs?: number;
+}
+
+/** A case's judgement of one observation; `observed` is the short figure shown in the table cell. */
+export interface Verdict {
+  pass: boolean;
+  observed: string;
+  detail?: string;
+  /** Named figures for the JSON report (kill_latency_ms, peak_memory_bytes, errno, …). */
+  values?: Record<string, number | string | boolean>;
+}
+
+export interface CaseSpec {
+  id: string;
+  title: string;
+  calls: Partial<Record<Backend, CaseCall | NotApplicable>>;
+  /** Judges the outcome; may look at the host (listener hits, planted files, leftover processes). */
+  expect(o: Observation, probe: HostProbe): Verdict | Promise<Verdict>;
+  /** Run a good task beside the hostile one (default true). */
+  concurrentGood?: boolean;
+}
+
+export type CellResult = 'PASS' | 'FAIL' | 'NA' | 'UNAVAILABLE';
+
+export interface GoodTaskResult { pass: boolean; status: string; detail: string; elapsedMs: number }
+
+export interface CellReport {
+  result: CellResult;
+  observed: string;
+  detail: string;
+  agent?: string;
+  status?: string;
+  errorCode?: string;
+  elapsedMs?: number;
+  usage?: WireTaskResponse['usage'];
+  values?: Verdict['values'];
+  good?: GoodTaskResult;
+}
+
+export interface CaseReport { id: string; title: string; cells: Partial<Record<Backend, CellReport>> }
+
+export interface LeakReport { id: string; title: string; result: Exclude<CellResult, 'UNAVAILABLE'>; observed: string; detail: string; values?: Verdict['values'] }
+
+export interface BackendReport { name: Backend; selected: boolean; available: boolean; reason: string; killBoundMs: number }
+
+export interface SuiteReport {
+  target: string;
+  inProcess: boolean;
+  startedAt: string;
+  durationMs: number;
+  backends: BackendReport[];
+  cases: CaseReport[];
+  leaks: LeakReport[];
+  passed: boolean;
+}
+
+export function isNotApplicable(c: CaseCall | NotApplicable | undefined): c is NotApplicable {
+  return c !== undefined && 'na' in c;
+}

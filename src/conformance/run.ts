@@ -1,0 +1,105 @@
+// `ari conformance`: flags → one suite run → table (or JSON) on stdout, JUnit file, progress on stderr, exit status.
+import { writeFileSync } from 'node:fs';
+import { CLIENT_OPTIONS, EXIT, UsageError, parseCommand, parseDuration, parseSize, positionals, printHelp, processIo, type Io } from '../cli/args.js';
+import { BACKENDS, type Backend } from './case-types.js';
+import { CASES } from './cases.js';
+import { formatJson } from './report-json.js';
+import { formatJunit } from './report-junit.js';
+import { formatTable } from './report-table.js';
+import { DEFAULT_MAX_RSS_GROWTH, DEFAULT_TASK_BUDGET_MS, runSuite } from './suite.js';
+
+export const CONFORMANCE_HELP = `Usage: ari conformance [--target ADDR] [--backend wasm,native,docker] [--json] [--junit FILE] [--config FILE]
+  Proves on this host that every limit ari promises holds on every backend: runs hostile tasks (and a good
+  task beside each) against the conformance agents, then checks the host for leaks. Prints one row per case,
+  one column per backend. Exit status 0 only when every applicable case passes; 1 when any fails or a
+  selected backend is unavailable; 2 usage; 3 the target could not be reached.
+
+  --target ADDR        test a running daemon (it must host the agents of fixtures/conformance/ari.toml);
+                       default: start a daemon in this process from --config
+  --config FILE        config of the in-process daemon (default fixtures/conformance/ari.toml)
+  --backend LIST       backends to test (default wasm,native,docker); leave out one you know is unavailable
+  --case LIST          only these cases (${CASES.map((c) => c.id).join(', ')})
+  --json               the JSON report (schema ari.conformance/v1, docs/conformance-json.md) instead of the table
+  --junit FILE         also write a JUnit XML report
+  --task-budget DUR    longest wait for one task's outcome before its limit counts as unenforced (default ${DEFAULT_TASK_BUDGET_MS / 1000}s)
+  --uid-start N        a --target daemon's sandbox uid range ([runtimes.native] uid_start, default 2000000)
+  --uid-count N        … and its size (uid_count, default 64), for the process checks
+  --daemon-pid PID     a --target daemon's pid on this host, for the RSS-growth row
+  --no-host-checks     the --target daemon is on another host: skip process/cgroup/container/temp checks
+  --max-rss-growth SZ  allowed daemon RSS growth over the run (default ${DEFAULT_MAX_RSS_GROWTH / 1024 ** 2}MiB)
+  --token, --tls-ca, --tls-cert, --tls-key   as for the other client commands
+  With --target, export ARI_CONFORMANCE_SECRET=<value> to both the daemon and the suite so the env-leak case
+  can look for the value, not just the name.`;
+
+const OPTIONS = {
+  ...CLIENT_OPTIONS,
+  junit: { type: 'string' },
+  config: { type: 'string' },
+  backend: { type: 'string' },
+  case: { type: 'string' },
+  'task-budget': { type: 'string' },
+  'uid-start': { type: 'string' },
+  'uid-count': { type: 'string' },
+  'daemon-pid': { type: 'string' },
+  'no-host-checks': { type: 'boolean' },
+  'max-rss-growth': { type: 'string' },
+} as const;
+
+function list(text: string | undefined): string[] | undefined {
+  return text?.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function backendsOf(text: string | undefined): Backend[] {
+  const names = list(text) ?? [...BACKENDS];
+  for (const n of names) if (!BACKENDS.includes(n as Backend)) throw new UsageError(`unknown backend "${n}" (known: ${BACKENDS.join(', ')})`, CONFORMANCE_HELP);
+  if (!names.length) throw new UsageError('--backend names no backend', CONFORMANCE_HELP);
+  return names as Backend[];
+}
+
+function positiveInt(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`invalid ${flag} "${text}": expected a positive whole number`, CONFORMANCE_HELP);
+  return n;
+}
+
+/** Progress on stderr: one overwritten line on a terminal, one line per finished cell otherwise. */
+function progressWriter(io: Io): (line: string, final?: boolean) => void {
+  const tty = io === processIo && process.stderr.isTTY;
+  if (tty) return (line) => { process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 100) - 1)}`); };
+  return (line, final) => { if (final) io.err(line); };
+}
+
+export async function runConformance(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals: pos } = parseCommand(argv, OPTIONS, CONFORMANCE_HELP);
+  if (v.help) return printHelp(io, CONFORMANCE_HELP);
+  positionals(pos, [], CONFORMANCE_HELP);
+  if (v.target && v.config) throw new UsageError('--config starts the suite\'s own daemon; it cannot be combined with --target', CONFORMANCE_HELP);
+  const tlsWanted = v['tls-ca'] || v['tls-cert'] || v['tls-key'];
+  const caseIds = list(v.case);
+  const unknown = caseIds?.filter((id) => !CASES.some((c) => c.id === id)) ?? [];
+  if (unknown.length) throw new UsageError(`unknown case ${unknown.join(', ')}`, CONFORMANCE_HELP);
+  const progress = progressWriter(io);
+  const report = await runSuite({
+    target: v.target,
+    configPath: v.config,
+    connect: {
+      token: v.token || process.env.ARI_TOKEN || undefined,
+      tls: tlsWanted ? { ca: v['tls-ca'], cert: v['tls-cert'], key: v['tls-key'] } : undefined,
+    },
+    backends: backendsOf(v.backend),
+    caseIds,
+    taskBudgetMs: v['task-budget'] ? parseDuration(v['task-budget'], '--task-budget') : undefined,
+    sandboxUidStart: positiveInt(v['uid-start'], '--uid-start'),
+    sandboxUidCount: positiveInt(v['uid-count'], '--uid-count'),
+    daemonPid: positiveInt(v['daemon-pid'], '--daemon-pid'),
+    hostChecks: v['no-host-checks'] ? false : undefined,
+    maxRssGrowthBytes: v['max-rss-growth'] ? parseSize(v['max-rss-growth'], '--max-rss-growth') : undefined,
+    progress,
+  });
+  if (io === processIo && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  const code = report.passed ? EXIT.OK : EXIT.NOT_COMPLETED;
+  io.out(v.json ? formatJson(report, code) : formatTable(report));
+  if (v.junit) writeFileSync(v.junit, formatJunit(report));
+  return code;
+}

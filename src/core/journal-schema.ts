@@ -1,0 +1,89 @@
+// The outcome database's schema (versioned with PRAGMA user_version) and the row ⇄ TaskRecord mapping.
+import type Database from 'better-sqlite3';
+import type { ExecutionResult, Limits, TaskStatus } from '../sandbox/limits.js';
+import type { RuntimeName } from '../runtimes/runtime.js';
+import type { TaskRecord } from './task-record.js';
+
+export const SCHEMA_VERSION = 1;
+
+const MIGRATIONS: Record<number, string> = {
+  1: `
+    CREATE TABLE tasks (
+      task_id      TEXT PRIMARY KEY,
+      agent_id     TEXT NOT NULL,
+      runtime      TEXT NOT NULL,
+      capability   TEXT NOT NULL,
+      request_hash TEXT NOT NULL,
+      limits       TEXT NOT NULL,
+      status       TEXT NOT NULL,
+      created_at   INTEGER NOT NULL,
+      started_at   INTEGER,
+      finished_at  INTEGER,
+      result       TEXT
+    ) WITHOUT ROWID;
+    -- Retention walks finished tasks oldest first; recovery finds unfinished ones.
+    CREATE INDEX tasks_finished ON tasks(finished_at) WHERE finished_at IS NOT NULL;
+    CREATE INDEX tasks_unfinished ON tasks(status) WHERE finished_at IS NULL;
+  `,
+};
+
+/** Brings a database to SCHEMA_VERSION; refuses one written by a newer ari rather than guessing. */
+export function migrate(db: Database.Database, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`${file}: outcome database has schema version ${current}, newer than this ari understands (${SCHEMA_VERSION})`);
+  }
+  for (let v = current + 1; v <= SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v}`);
+    })();
+  }
+}
+
+export interface TaskRow {
+  task_id: string;
+  agent_id: string;
+  runtime: string;
+  capability: string;
+  request_hash: string;
+  limits: string;
+  status: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  result: string | null;
+}
+
+export function toRow(r: TaskRecord): TaskRow {
+  return {
+    task_id: r.taskId,
+    agent_id: r.agentId,
+    runtime: r.runtime,
+    capability: r.capability,
+    request_hash: r.requestHash,
+    limits: JSON.stringify(r.limits),
+    status: r.status,
+    created_at: r.createdAt,
+    started_at: r.startedAt ?? null,
+    finished_at: r.finishedAt ?? null,
+    result: r.result ? JSON.stringify(r.result) : null,
+  };
+}
+
+export function fromRow(row: TaskRow): TaskRecord {
+  const r: TaskRecord = {
+    taskId: row.task_id,
+    agentId: row.agent_id,
+    runtime: row.runtime as RuntimeName,
+    capability: row.capability,
+    requestHash: row.request_hash,
+    limits: JSON.parse(row.limits) as Limits,
+    status: row.status as TaskStatus,
+    createdAt: row.created_at,
+  };
+  if (row.started_at !== null) r.startedAt = row.started_at;
+  if (row.finished_at !== null) r.finishedAt = row.finished_at;
+  if (row.result !== null) r.result = JSON.parse(row.result) as ExecutionResult;
+  return r;
+}

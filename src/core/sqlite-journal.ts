@@ -1,0 +1,145 @@
+// The durable Journal: one SQLite database (WAL) per data directory, so outcomes survive a restart or crash.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { emptyUsage, type ExecutionResult } from '../sandbox/limits.js';
+import { DomainError } from './domain-error.js';
+import type { Journal } from './journal.js';
+import { fromRow, migrate, toRow, type TaskRow } from './journal-schema.js';
+import type { TaskRecord } from './task-record.js';
+
+export interface SqliteJournalOptions {
+  /** Data directory; created (mode 0700) when missing. The database is `<dir>/ari.db`. */
+  dir: string;
+  /** Finished tasks kept at most (oldest pruned first). */
+  retainCount: number;
+  /** Finished tasks older than this are pruned. */
+  retainMs: number;
+  /** How often retention runs besides at open; 0 disables the timer. */
+  pruneIntervalMs?: number;
+  logger?: Logger;
+}
+
+export const DB_FILE = 'ari.db';
+
+function restartedResult(r: TaskRecord, now: number): ExecutionResult {
+  const was = r.status === 'RUNNING' ? 'running' : 'queued';
+  return {
+    status: 'FAILED',
+    error: { code: 'DAEMON_RESTARTED', message: `the daemon stopped while this task was ${was}; it was not run again (submit it under a new task_id to retry)` },
+    usage: { ...emptyUsage(), wallMs: r.startedAt ? Math.max(0, now - r.startedAt) : 0 },
+    metrics: {},
+  };
+}
+
+export class SqliteJournal implements Journal {
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly stmt: Record<'get' | 'insert' | 'running' | 'finish' | 'unfinished' | 'pruneAge' | 'pruneCount', Database.Statement>;
+  /** Outcomes the disk refused (full, I/O error): still answered by this process, logged loudly. */
+  private readonly unsaved = new Map<string, TaskRecord>();
+  private readonly timer?: NodeJS.Timeout;
+
+  constructor(private readonly opts: SqliteJournalOptions) {
+    mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+    this.file = join(opts.dir, DB_FILE);
+    this.db = new Database(this.file, { timeout: 2_000 });
+    try {
+      // EXCLUSIVE locking: one daemon per data directory, or the second would declare the first's tasks interrupted.
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL in WAL survives a process crash (SIGKILL); only a power loss can drop the last commits.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec('BEGIN EXCLUSIVE; COMMIT');
+    } catch (e) {
+      this.db.close();
+      const busy = (e as { code?: string }).code?.startsWith('SQLITE_BUSY');
+      throw new Error(busy
+        ? `storage ${opts.dir} is in use by another ari daemon: give each daemon its own [storage] path`
+        : `cannot open the outcome database ${this.file}: ${(e as Error).message}`);
+    }
+    migrate(this.db, this.file);
+    this.stmt = {
+      get: this.db.prepare('SELECT * FROM tasks WHERE task_id = ?'),
+      insert: this.db.prepare(`INSERT INTO tasks (task_id, agent_id, runtime, capability, request_hash, limits, status, created_at, started_at, finished_at, result)
+        VALUES (@task_id, @agent_id, @runtime, @capability, @request_hash, @limits, @status, @created_at, @started_at, @finished_at, @result)`),
+      running: this.db.prepare(`UPDATE tasks SET status = 'RUNNING', started_at = ? WHERE task_id = ? AND finished_at IS NULL`),
+      finish: this.db.prepare('UPDATE tasks SET status = ?, result = ?, finished_at = ? WHERE task_id = ? AND finished_at IS NULL'),
+      unfinished: this.db.prepare('SELECT * FROM tasks WHERE finished_at IS NULL ORDER BY created_at'),
+      pruneAge: this.db.prepare('DELETE FROM tasks WHERE finished_at IS NOT NULL AND finished_at < ?'),
+      pruneCount: this.db.prepare(`DELETE FROM tasks WHERE task_id IN (
+        SELECT task_id FROM tasks WHERE finished_at IS NOT NULL ORDER BY finished_at DESC, task_id DESC LIMIT -1 OFFSET ?)`),
+    };
+    this.prune(Date.now());
+    const every = opts.pruneIntervalMs ?? 60_000;
+    if (every > 0) {
+      this.timer = setInterval(() => this.prune(Date.now()), every);
+      this.timer.unref();
+    }
+  }
+
+  get(taskId: string): TaskRecord | undefined {
+    const unsaved = this.unsaved.get(taskId);
+    if (unsaved) return { ...unsaved };
+    const row = this.stmt.get.get(taskId) as TaskRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  insert(record: TaskRecord): void {
+    try {
+      this.stmt.insert.run(toRow(record));
+    } catch (e) {
+      // Not recorded = not accepted: the client gets a retryable refusal, never an untracked task.
+      throw new DomainError('UNAVAILABLE', `cannot record the task: ${(e as Error).message}`);
+    }
+  }
+
+  markRunning(taskId: string, startedAt: number): void {
+    try {
+      this.stmt.running.run(startedAt, taskId);
+    } catch (e) {
+      this.opts.logger?.error({ err: e, task_id: taskId }, 'journal: cannot record RUNNING');
+    }
+  }
+
+  finish(taskId: string, result: ExecutionResult, finishedAt: number): void {
+    try {
+      this.stmt.finish.run(result.status, JSON.stringify(result), finishedAt, taskId);
+    } catch (e) {
+      // The task did run: keep its outcome for this process so a retry by id cannot run it twice.
+      this.opts.logger?.error({ err: e, task_id: taskId }, 'journal: cannot record the outcome; kept in memory only');
+      const r = this.get(taskId);
+      if (r) this.unsaved.set(taskId, { ...r, status: result.status, result, finishedAt });
+    }
+  }
+
+  /** Everything unfinished belongs to a previous daemon (the lock guarantees no other is live). */
+  recoverInterrupted(now: number): TaskRecord[] {
+    return this.db.transaction(() => {
+      const rows = this.stmt.unfinished.all() as TaskRow[];
+      return rows.map((row) => {
+        const r = fromRow(row);
+        const result = restartedResult(r, now);
+        this.stmt.finish.run(result.status, JSON.stringify(result), now, r.taskId);
+        return { ...r, status: result.status, result, finishedAt: now };
+      });
+    })();
+  }
+
+  /** Drops finished tasks older than retainMs, then all but the newest retainCount; unfinished ones stay. */
+  prune(now: number): number {
+    try {
+      return this.db.transaction(() =>
+        this.stmt.pruneAge.run(now - this.opts.retainMs).changes + this.stmt.pruneCount.run(this.opts.retainCount).changes)();
+    } catch (e) {
+      this.opts.logger?.error({ err: e }, 'journal: retention failed');
+      return 0;
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,98 @@
+// One container's life: create → attach → start (blocked on stdin) → one task → remove. Never reused.
+import type { ContainerClient, ContainerCreateSpec, ContainerIo } from './container-client.js';
+import type { TaskCgroup } from '../../sandbox/docker/task-cgroup.js';
+
+export type Sink = (chunk: Buffer) => void;
+
+/** Output a container writes before a task is bound (a pooled agent printing early) is held up to this. */
+const EARLY_OUTPUT_CAP = 64 * 1024;
+
+export class ContainerSession {
+  /** Resolves with the exit status when the container stops (or -1 if the engine lost it). */
+  readonly exited: Promise<number>;
+  /** Resolves when both output streams have ended (everything the agent wrote has arrived). */
+  readonly drained: Promise<void>;
+  private done = false;
+  private killing?: Promise<void>;
+  private disposing?: Promise<void>;
+  private sinks?: { out: Sink; err: Sink };
+  private early: { stream: 'out' | 'err'; chunk: Buffer }[] = [];
+  private earlyBytes = 0;
+
+  private constructor(
+    readonly id: string,
+    private readonly client: ContainerClient,
+    private readonly io: ContainerIo,
+    readonly cgroup: TaskCgroup | undefined,
+    exited: Promise<number>,
+  ) {
+    this.exited = exited.catch(() => -1).then((code) => { this.done = true; return code; });
+    const ended = (s: NodeJS.ReadableStream) => new Promise<void>((r) => { s.once('end', r); s.once('close', r); });
+    this.drained = Promise.all([ended(io.stdout), ended(io.stderr)]).then(() => { this.done = true; });
+    io.stdout.on('data', (b: Buffer) => this.route('out', b));
+    io.stderr.on('data', (b: Buffer) => this.route('err', b));
+    io.stdin.on('error', () => { /* the agent may exit before reading its task: the outcome says so */ });
+  }
+
+  /**
+   * Creates, attaches (before start, so no byte is missed) and starts a container. On any failure the
+   * container is removed before the error propagates.
+   */
+  static async open(client: ContainerClient, spec: ContainerCreateSpec, cgroup?: TaskCgroup): Promise<ContainerSession> {
+    const id = await client.create(spec);
+    let io: ContainerIo | undefined;
+    try {
+      io = await client.attach(id);
+      const { exited } = await client.watchExit(id);
+      const session = new ContainerSession(id, client, io, cgroup, exited);
+      await client.start(id);
+      return session;
+    } catch (e) {
+      io?.destroy();
+      await client.remove(id).catch(() => {});
+      cgroup?.remove();
+      throw e;
+    }
+  }
+
+  /** The agent (or the engine) already ended: a pooled container in this state cannot serve a task. */
+  get dead(): boolean {
+    return this.done || this.killing !== undefined;
+  }
+
+  /** Routes output to the task; replays what arrived early. */
+  bind(out: Sink, err: Sink): void {
+    this.sinks = { out, err };
+    for (const e of this.early) (e.stream === 'out' ? out : err)(e.chunk);
+    this.early = [];
+  }
+
+  /** Writes the task document and closes stdin (StdinOnce: the agent sees EOF). */
+  sendTask(doc: string): void {
+    this.io.stdin.end(`${doc}\n`);
+  }
+
+  /** SIGKILLs and removes the container; its cgroup parent stays, so usage can still be read. Idempotent. */
+  kill(): Promise<void> {
+    return (this.killing ??= (async () => {
+      await this.client.remove(this.id).catch(() => {});
+      this.io.destroy();
+    })());
+  }
+
+  /** kill(), then removes the cgroup parent. Idempotent; never throws. */
+  dispose(): Promise<void> {
+    return (this.disposing ??= (async () => {
+      await this.kill();
+      // runc deletes the container's own cgroup asynchronously after the kill; retry the parent briefly.
+      for (let i = 0; i < 50 && this.cgroup && !this.cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 10));
+    })());
+  }
+
+  private route(stream: 'out' | 'err', chunk: Buffer): void {
+    if (this.sinks) return (stream === 'out' ? this.sinks.out : this.sinks.err)(chunk);
+    if (this.earlyBytes >= EARLY_OUTPUT_CAP) return;
+    this.earlyBytes += chunk.length;
+    this.early.push({ stream, chunk });
+  }
+}

@@ -1,0 +1,138 @@
+// The `native` backend: agents as host programs, each task in a fresh bwrap sandbox with its own uid, rlimits, cgroup and seccomp filter.
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import type { Logger } from 'pino';
+import { emptyUsage, type ExecutionResult } from '../../sandbox/limits.js';
+import { coveredBy, interpreterOf } from '../../sandbox/native/binary-needs.js';
+import { detectCgroups } from '../../sandbox/native/cgroup-detect.js';
+import { CgroupTree } from '../../sandbox/native/cgroup-tree.js';
+import { compileSeccomp, encodeSeccomp } from '../../sandbox/native/seccomp-bpf.js';
+import { UidPool } from '../../sandbox/native/uid-pool.js';
+import { silentLogger } from '../../observability/logger.js';
+import { AgentLoadError, type AgentSpec, type BackendHealth, type ExecutionHooks, type ExecutionTask, type Runtime } from '../runtime.js';
+import { findTools, probeUserNamespaces } from './host-check.js';
+import { executeSandboxed, type SandboxHost } from './native-execution.js';
+import { startJanitor, type Janitor } from './janitor.js';
+import { sweepNative } from './sweep-native.js';
+
+export interface NativeRuntimeOptions {
+  logger?: Logger;
+  /** First sandbox uid and how many (one per concurrent task). */
+  uidRange?: [number, number];
+  /** Where the cgroup hierarchies are mounted. */
+  cgroupRoot?: string;
+  /** Size of each sandbox's private /tmp (also its RLIMIT_FSIZE). */
+  tmpfsBytes?: number;
+  /** CPU bandwidth per task, in cores. */
+  cpus?: number;
+}
+
+const DEFAULT_UIDS: [number, number] = [2_000_000, 64];
+const DEFAULT_TMPFS = 16 * 1024 * 1024;
+
+export class NativeRuntime implements Runtime {
+  readonly name = 'native' as const;
+  private readonly logger: Logger;
+  private host: SandboxHost | null = null;
+  private janitor: Janitor | null = null;
+  private unavailable = 'not started';
+  private features: Record<string, string> = {};
+  private readonly running = new Map<Promise<ExecutionResult>, AbortController>();
+  private closed = false;
+
+  constructor(private readonly opts: NativeRuntimeOptions = {}) {
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.unavailable = (await this.setUp()) ?? '';
+    } catch (e) {
+      this.unavailable = `native sandbox setup failed: ${(e as Error).message}`;
+    }
+    if (this.unavailable) this.logger.warn({ reason: this.unavailable }, 'native backend unavailable');
+  }
+
+  /** Returns why the backend cannot run, or null when it can. */
+  private async setUp(): Promise<string | null> {
+    if (process.platform !== 'linux' || process.arch !== 'x64') return `native sandboxes need Linux on x86_64 (this is ${process.platform}/${process.arch})`;
+    if (process.getuid?.() !== 0) return 'the native backend must run as root (it switches to sandbox uids and manages cgroups)';
+    const tools = findTools();
+    if (typeof tools === 'string') return tools;
+    const [uidStart, uidCount] = this.opts.uidRange && this.opts.uidRange[1] > 0 ? this.opts.uidRange : DEFAULT_UIDS;
+    const uids = new UidPool(uidStart, uidCount);
+    const layout = detectCgroups(this.opts.cgroupRoot);
+    if (!layout) return 'no cgroup memory controller found (mount cgroup v1 controllers or cgroup2 with memory enabled)';
+    const userns = await probeUserNamespaces(tools, uidStart);
+    if (userns) return userns;
+    const swept = await sweepNative(this.opts.cgroupRoot);
+    if (swept.length) this.logger.warn({ swept }, 'removed cgroups and processes left by a previous daemon');
+    const tree = CgroupTree.open(layout);
+    this.janitor = startJanitor(tools.sh, tree);
+    this.features = { ...tree.features(), seccomp: 'yes', userns: 'yes', uids: `${uidStart}+${uidCount}` };
+    this.host = { tools, tree, uids, seccomp: encodeSeccomp(compileSeccomp()), tmpfsBytes: this.opts.tmpfsBytes ?? DEFAULT_TMPFS, cpus: this.opts.cpus ?? 1, logger: this.logger };
+    return null;
+  }
+
+  async prepare(agent: AgentSpec): Promise<void> {
+    const fail = (msg: string): never => { throw new AgentLoadError(agent.id, msg); };
+    const bin = agent.command?.[0];
+    if (!bin) fail('command: required for runtime "native" (an argv array)');
+    if (!isAbsolute(bin!)) fail(`command[0]: ${JSON.stringify(bin)} must be an absolute path`);
+    if (!existsSync(bin!)) fail(`command[0]: binary not found: ${bin}`);
+    if (!statSync(bin!).isFile()) fail(`command[0]: not a regular file: ${bin}`);
+    try {
+      accessSync(bin!, constants.X_OK);
+    } catch {
+      fail(`command[0]: not executable: ${bin}`);
+    }
+    const binds = agent.binds ?? [];
+    binds.forEach((b, i) => {
+      if (!isAbsolute(b)) fail(`binds[${i}]: ${JSON.stringify(b)} must be an absolute path`);
+      if (!existsSync(b)) fail(`binds[${i}]: path not found: ${b}`);
+    });
+    if (agent.cwd !== undefined && !isAbsolute(agent.cwd)) fail(`cwd: ${JSON.stringify(agent.cwd)} must be an absolute path`);
+    for (const k of Object.keys(agent.env)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) fail(`env: invalid variable name ${JSON.stringify(k)}`);
+    const interp = interpreterOf(bin!);
+    if (interp && !coveredBy(interp, [bin!, ...binds])) {
+      fail(`command[0]: ${bin} needs ${interp}, which the sandbox does not contain: add its directories to binds (or build the agent statically)`);
+    }
+  }
+
+  execute(agent: AgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
+    const host = this.host;
+    if (!host || this.closed) {
+      return Promise.resolve({ status: 'FAILED', usage: emptyUsage(), metrics: {}, error: { code: 'SANDBOX_ERROR', message: `native backend unavailable: ${this.unavailable || 'closed'}` } });
+    }
+    // Our own controller lets close() cancel what runs; the caller's signal feeds it.
+    const ac = new AbortController();
+    const forward = (): void => ac.abort(signal.reason);
+    if (signal.aborted) ac.abort(signal.reason);
+    else signal.addEventListener('abort', forward, { once: true });
+    const run = executeSandboxed(host, agent, task, ac.signal, hooks)
+      .catch((e: Error): ExecutionResult => {
+        this.logger.error({ err: e, task_id: task.taskId }, 'native execution failed');
+        return { status: 'FAILED', usage: emptyUsage(), metrics: {}, error: { code: 'SANDBOX_ERROR', message: e.message } };
+      })
+      .finally(() => {
+        signal.removeEventListener('abort', forward);
+        this.running.delete(run);
+      });
+    this.running.set(run, ac);
+    return run;
+  }
+
+  async health(): Promise<BackendHealth> {
+    return { runtime: 'native', available: !!this.host && !this.closed, reason: this.closed ? 'closed' : this.unavailable, features: this.features };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const ac of this.running.values()) ac.abort(new Error('native runtime closing'));
+    await Promise.allSettled([...this.running.keys()]);
+    if (this.host && !(await this.host.tree.close())) this.logger.error('native cgroup subtree could not be fully removed');
+    await this.janitor?.stop();
+    this.host = null;
+  }
+}

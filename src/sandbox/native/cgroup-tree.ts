@@ -1,0 +1,136 @@
+// The daemon's own cgroup subtree (ari-<pid>.<starttime> in each hierarchy): task cgroups inside it, removal, and sweeping dead daemons' trees.
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REAP_TIMEOUT_MS } from '../kill-escalation.js';
+import { detectCgroups, type CgroupLayout, type Controller } from './cgroup-detect.js';
+import { removeDir, writeText } from './cgroup-fs.js';
+import { TaskCgroup, type CgroupLimits } from './task-cgroup.js';
+
+/** ari-<pid>.<starttime>.<instance>: names the owning daemon process for all time (pids get reused, start times do not). */
+const TREE_PATTERN = /^ari-(\d+)\.(\d+)\.\d+$/;
+let instances = 0;
+
+/** Field 22 of /proc/<pid>/stat: start time in clock ticks; with the pid it names one process for all time. */
+export function processStartTime(pid: number | 'self'): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export class CgroupTree {
+  private readonly tasks = new Set<TaskCgroup>();
+
+  private constructor(readonly layout: CgroupLayout, readonly name: string, private readonly dirs: Partial<Record<Controller, string>>) {}
+
+  /** Creates this daemon's subtree under its own cgroup in every hierarchy. Throws with the reason when it cannot. */
+  static open(layout: CgroupLayout): CgroupTree {
+    const name = `ari-${process.pid}.${processStartTime('self')}.${++instances}`;
+    const dirs: Partial<Record<Controller, string>> = {};
+    for (const [c, parent] of Object.entries(layout.dirs) as [Controller, string][]) {
+      dirs[c] = join(parent, name);
+      if (!existsSync(dirs[c]!)) mkdirSync(dirs[c]!);
+    }
+    if (layout.version === 'v2') {
+      // Controllers must be enabled on every level above a task cgroup; refused when the parent holds processes.
+      const want = (['memory', 'pids', 'cpu'] as const).filter((c) => layout.dirs[c]).map((c) => `+${c}`).join(' ');
+      writeText(layout.unifiedDir!, 'cgroup.subtree_control', want);
+      if (!writeText(dirs.memory!, 'cgroup.subtree_control', want)) {
+        throw new Error(`cgroup v2: cannot enable "${want}" below ${layout.unifiedDir} (delegate a cgroup with those controllers to the daemon)`);
+      }
+    }
+    return new CgroupTree(layout, name, dirs);
+  }
+
+  /** This subtree's directory in every hierarchy (distinct paths). */
+  get treeDirs(): string[] {
+    return [...new Set(Object.values(this.dirs))];
+  }
+
+  /** The freezer side of the subtree (v1), for the janitor. */
+  get freezerDir(): string | undefined {
+    return this.dirs.freezer;
+  }
+
+  /** What the host let us enable, for GetHealth. */
+  features(): Record<string, string> {
+    const d = this.layout.dirs;
+    const yes = (b: unknown): string => (b ? 'yes' : 'no');
+    const memsw = this.layout.version === 'v1'
+      ? existsSync(join(d.memory!, 'memory.memsw.limit_in_bytes'))
+      : existsSync(join(d.memory!, 'memory.swap.max'));
+    return { cgroup: this.layout.version, memory: yes(d.memory), memsw: yes(memsw), pids: yes(d.pids), cpu: yes(d.cpu), cpuacct: yes(d.cpuacct), freezer: yes(d.freezer) };
+  }
+
+  createTask(id: string, limits: CgroupLimits): TaskCgroup {
+    const cg = TaskCgroup.create(this.layout, this.dirs, `task-${id}`, limits);
+    this.tasks.add(cg);
+    return cg;
+  }
+
+  async destroyTask(cg: TaskCgroup, timeoutMs = REAP_TIMEOUT_MS): Promise<boolean> {
+    const ok = await cg.destroy(timeoutMs);
+    if (ok) this.tasks.delete(cg);
+    return ok;
+  }
+
+  /** Kills every task and removes the whole subtree. */
+  async close(): Promise<boolean> {
+    let ok = true;
+    for (const cg of [...this.tasks]) ok = (await this.destroyTask(cg)) && ok;
+    ok = (await destroySubtree(this.layout, this.name)) && ok;
+    return ok;
+  }
+}
+
+/** Removes one daemon subtree wherever it exists: every task cgroup below it (killing what runs there), then itself. */
+async function destroySubtree(layout: CgroupLayout, name: string): Promise<boolean> {
+  let ok = true;
+  const parents = [...new Set(Object.values(layout.dirs))];
+  const taskNames = new Set<string>();
+  for (const p of parents) {
+    const dir = join(p, name);
+    if (!existsSync(dir)) continue;
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) taskNames.add(e.name);
+  }
+  const sub: Partial<Record<Controller, string>> = {};
+  for (const [c, p] of Object.entries(layout.dirs) as [Controller, string][]) sub[c] = join(p, name);
+  for (const t of taskNames) {
+    const cg = TaskCgroup.attach(layout, sub, t);
+    ok = (await cg.destroy(REAP_TIMEOUT_MS)) && ok;
+  }
+  for (const p of parents) ok = removeDir(join(p, name)) && ok;
+  return ok;
+}
+
+/** Subtrees named after a daemon process that no longer exists (killed daemons leave them behind). */
+export function staleSubtrees(layout: CgroupLayout): string[] {
+  const names = new Set<string>();
+  for (const p of new Set(Object.values(layout.dirs))) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(p);
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const m = TREE_PATTERN.exec(e);
+      if (m && processStartTime(Number(m[1])) !== m[2]) names.add(e);
+    }
+  }
+  return [...names];
+}
+
+/**
+ * Kills the processes and removes the cgroups a previous, killed daemon left (run at start; safe while other
+ * live daemons share the host: only subtrees whose owner process is gone are touched).
+ */
+export async function sweepStaleCgroups(root?: string): Promise<string[]> {
+  const layout = detectCgroups(root);
+  if (!layout) return [];
+  const stale = staleSubtrees(layout);
+  for (const name of stale) await destroySubtree(layout, name);
+  return stale;
+}

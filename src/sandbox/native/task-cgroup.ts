@@ -1,0 +1,149 @@
+// One task's cgroup (v1: a directory per controller hierarchy; v2: one directory): limits, usage, freeze-kill, removal.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REAP_POLL_MS } from '../kill-escalation.js';
+import type { CgroupLayout, Controller } from './cgroup-detect.js';
+import { killPids, listPids, readKeyed, readNumber, readText, removeDir, sleep, writeText } from './cgroup-fs.js';
+
+export interface CgroupLimits {
+  memoryBytes: number;
+  pids: number;
+  /** CPU bandwidth in cores (e.g. 1 = one core's worth per period). */
+  cpus: number;
+}
+
+export interface CgroupUsage {
+  cpuMs: number;
+  peakMemoryBytes: number;
+  /** Processes the kernel's OOM killer ended in this cgroup. */
+  oomKills: number;
+  /** Times the memory limit was hit (v1 failcnt / v2 "max" events). */
+  memoryLimitHits: number;
+}
+
+const CPU_PERIOD_US = 100_000;
+
+export class TaskCgroup {
+  /** The distinct directories of this task (v1 may mount several controllers together). */
+  readonly dirs: string[];
+
+  private constructor(readonly layout: CgroupLayout, private readonly at: Partial<Record<Controller, string>>) {
+    this.dirs = [...new Set(Object.values(at))];
+  }
+
+  /** Creates `<parent>/<name>` in every hierarchy and applies the limits; throws when the kernel refuses a limit. */
+  static create(layout: CgroupLayout, parents: Partial<Record<Controller, string>>, name: string, limits: CgroupLimits): TaskCgroup {
+    const cg = TaskCgroup.attach(layout, parents, name);
+    for (const d of cg.dirs) if (!existsSync(d)) mkdirSync(d);
+    cg.apply(limits);
+    return cg;
+  }
+
+  /** An existing task cgroup (found by a sweep), without touching its limits. */
+  static attach(layout: CgroupLayout, parents: Partial<Record<Controller, string>>, name: string): TaskCgroup {
+    const at: Partial<Record<Controller, string>> = {};
+    for (const [c, dir] of Object.entries(parents) as [Controller, string][]) at[c] = join(dir, name);
+    return new TaskCgroup(layout, at);
+  }
+
+  /** The files the sandbox's first process writes its own pid into before exec'ing anything. */
+  get procsFiles(): string[] {
+    return this.dirs.map((d) => join(d, 'cgroup.procs'));
+  }
+
+  private apply(l: CgroupLimits): void {
+    const must = (dir: string | undefined, file: string, value: string | number): void => {
+      if (dir && !writeText(dir, file, String(value))) throw new Error(`cgroup: cannot write ${value} to ${join(dir, file)}`);
+    };
+    const { memory, pids, cpu } = this.at;
+    if (this.layout.version === 'v1') {
+      must(memory, 'memory.limit_in_bytes', l.memoryBytes);
+      if (memory && existsSync(join(memory, 'memory.memsw.limit_in_bytes'))) must(memory, 'memory.memsw.limit_in_bytes', l.memoryBytes);
+      if (memory) writeText(memory, 'memory.swappiness', '0');
+      must(pids, 'pids.max', l.pids);
+      must(cpu, 'cpu.cfs_period_us', CPU_PERIOD_US);
+      must(cpu, 'cpu.cfs_quota_us', Math.round(l.cpus * CPU_PERIOD_US));
+    } else {
+      must(memory, 'memory.max', l.memoryBytes);
+      if (memory && existsSync(join(memory, 'memory.swap.max'))) must(memory, 'memory.swap.max', 0);
+      must(pids, 'pids.max', l.pids);
+      must(cpu, 'cpu.max', `${Math.round(l.cpus * CPU_PERIOD_US)} ${CPU_PERIOD_US}`);
+    }
+  }
+
+  pids(): number[] {
+    const seen = new Set<number>();
+    for (const d of this.dirs) for (const p of listPids(d)) seen.add(p);
+    return [...seen];
+  }
+
+  cpuMs(): number {
+    if (this.layout.version === 'v1') return this.at.cpuacct ? readNumber(this.at.cpuacct, 'cpuacct.usage') / 1e6 : 0;
+    return this.at.cpu ? (readKeyed(this.at.cpu, 'cpu.stat').usage_usec ?? 0) / 1e3 : 0;
+  }
+
+  usage(): CgroupUsage {
+    const mem = this.at.memory;
+    if (!mem) return { cpuMs: this.cpuMs(), peakMemoryBytes: 0, oomKills: 0, memoryLimitHits: 0 };
+    if (this.layout.version === 'v1') {
+      const memsw = existsSync(join(mem, 'memory.memsw.failcnt')) ? readNumber(mem, 'memory.memsw.failcnt') : 0;
+      return {
+        cpuMs: this.cpuMs(),
+        peakMemoryBytes: readNumber(mem, 'memory.max_usage_in_bytes'),
+        oomKills: readKeyed(mem, 'memory.oom_control').oom_kill ?? 0,
+        memoryLimitHits: readNumber(mem, 'memory.failcnt') + memsw,
+      };
+    }
+    const events = readKeyed(mem, 'memory.events');
+    return { cpuMs: this.cpuMs(), peakMemoryBytes: readNumber(mem, 'memory.peak'), oomKills: events.oom_kill ?? 0, memoryLimitHits: events.max ?? 0 };
+  }
+
+  /** Stops every process of the task where it stands, so none can fork or reap while we look at them. */
+  async freeze(): Promise<boolean> {
+    const dir = this.at.freezer;
+    if (!dir) return false;
+    if (this.layout.version === 'v2') {
+      if (!writeText(dir, 'cgroup.freeze', '1')) return false;
+      for (let i = 0; i < 200 && !/frozen 1/.test(readText(dir, 'cgroup.events') ?? ''); i++) await sleep(1);
+      return true;
+    }
+    if (!writeText(dir, 'freezer.state', 'FROZEN')) return false;
+    for (let i = 0; i < 200 && readText(dir, 'freezer.state')?.trim() !== 'FROZEN'; i++) await sleep(1);
+    return true;
+  }
+
+  thaw(): void {
+    const dir = this.at.freezer;
+    if (!dir) return;
+    if (this.layout.version === 'v2') writeText(dir, 'cgroup.freeze', '0');
+    else writeText(dir, 'freezer.state', 'THAWED');
+  }
+
+  /** SIGKILLs every process of the task: cgroup.kill on v2, else freeze → kill each → thaw (a frozen fork bomb cannot outrun us). */
+  async killAll(): Promise<void> {
+    if (this.layout.version === 'v2' && this.at.freezer && writeText(this.at.freezer, 'cgroup.kill', '1')) return;
+    const frozen = await this.freeze();
+    killPids(this.pids());
+    if (frozen) this.thaw();
+  }
+
+  /** Waits until no process is left; false on timeout. */
+  async waitEmpty(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.pids().length === 0) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(REAP_POLL_MS);
+    }
+  }
+
+  /** Kills what is left, waits for it to be gone, removes the directories; false when something would not die. */
+  async destroy(timeoutMs: number): Promise<boolean> {
+    if (this.pids().length > 0) await this.killAll();
+    const empty = await this.waitEmpty(timeoutMs);
+    this.thaw();
+    let removed = true;
+    for (const d of this.dirs) removed = removeDir(d) && removed;
+    return empty && removed;
+  }
+}
