@@ -86,12 +86,13 @@ export async function runDockerBench(n: number): Promise<DockerBenchRow[]> {
   const c = connectAri(d.address);
   const docker = d.runtimes.get('docker') as DockerRuntime;
   const samples = { cold: [] as number[], pooled: [] as number[], cli: [] as number[] };
+  // Seen once under heavy load: the loop emptied mid-run (exit 13, unsettled await); hold it open explicitly.
+  const keepAlive = setInterval(() => {}, 1000);
   try {
     const h = await docker.health();
     if (!h.available) throw new Error(h.reason);
     await execute(c, 'math-pooled'); // creates the pool (when the daemon does not pre-fill it at prepare)
     for (let i = 0; i < n + 2; i++) {
-      if (process.env.BENCH_DEBUG) console.error("iter", i);
       // Pooling is a latency tool for request rates below the refill rate: measure with the pool full.
       await docker.pool('math-pooled')?.filled();
       const cold = await timed(() => execute(c, 'math-cold'));
@@ -103,6 +104,7 @@ export async function runDockerBench(n: number): Promise<DockerBenchRow[]> {
       samples.cli.push(cli);
     }
   } finally {
+    clearInterval(keepAlive);
     c.close();
     await d.stop();
   }

@@ -118,10 +118,11 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
 }
 
 /** `ari serve`: runs until SIGTERM/SIGINT, then drains and exits. */
-export async function runDaemon(opts: { configPath?: string; listen?: string }): Promise<void> {
+export async function runDaemon(opts: { configPath?: string; listen?: string; metrics?: string }): Promise<void> {
   const logger = createLogger();
   const config = loadConfig(opts.configPath);
   if (opts.listen) config.server.listen = opts.listen;
+  if (opts.metrics !== undefined) config.server.metrics = opts.metrics === '' ? null : opts.metrics;
   const handle = await startDaemon({ config, logger });
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {

@@ -8,7 +8,7 @@ import { TASK_HELP, runTask } from './commands/task.js';
 const HELP = `ari: run untrusted agents' tasks in sandboxes behind the ARI gRPC interface.
 
 Usage: ari <command> [flags]
-  serve [--config FILE] [--listen ADDR]     start the daemon (no config: the example agents)
+  serve [--config FILE] [--listen ADDR] [--metrics ADDR]  start the daemon (no config: the example agents)
   task submit --agent ID --capability CAP --input JSON [--timeout 5s] [--memory 64MiB] [--fuel N] [--json] [--watch]
   task get|cancel|watch ID                  a task's outcome, cancel it, or follow its updates
   agent list | agent show ID                hosted agents and their manifests
@@ -18,20 +18,21 @@ Usage: ari <command> [flags]
 Client commands take --target ADDR (env ARI_TARGET, default 127.0.0.1:9090), --token (env ARI_TOKEN), --json.
 Run "ari <command> --help" for details.`;
 
-const SERVE_HELP = `Usage: ari serve [--config FILE] [--listen ADDR]
+const SERVE_HELP = `Usage: ari serve [--config FILE] [--listen ADDR] [--metrics ADDR]
   --config FILE   TOML config (default: an embedded config hosting the example agents)
   --listen ADDR   override [server].listen: host:port or unix:/path.sock
+  --metrics ADDR  override [server].metrics (host:port of /metrics; "" disables)
 Stops gracefully on SIGTERM / SIGINT.`;
 
 async function serve(argv: string[], io: Io): Promise<number> {
   const { values, positionals: pos } = parseCommand(argv, {
-    config: { type: 'string' }, listen: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    config: { type: 'string' }, listen: { type: 'string' }, metrics: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   }, SERVE_HELP);
   if (values.help) return printHelp(io, SERVE_HELP);
   positionals(pos, [], SERVE_HELP);
   // Loaded on demand so client verbs do not pay for the daemon's backends.
   const { runDaemon } = await import('../daemon.js');
-  await runDaemon({ configPath: values.config, listen: values.listen });
+  await runDaemon({ configPath: values.config, listen: values.listen, metrics: values.metrics });
   return EXIT.OK;
 }
 

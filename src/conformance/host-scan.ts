@@ -90,7 +90,11 @@ export function ariContainers(scope: Partial<HostScope> = {}): Promise<LabelledC
 export function ariTempEntries(scope: Partial<HostScope> = {}): string[] {
   const dir = scope.privateTmp ?? tmpdir();
   try {
-    return readdirSync(dir).filter((n) => scope.privateTmp || (n.startsWith('ari') && !/^ari-(conformance|test|bench)-|-test-/.test(n))).map((n) => join(dir, n));
+    // In a private dir everything counts but the caches of the TypeScript loader and test runner sharing the process.
+    const counts = scope.privateTmp
+      ? (n: string) => !/^(tsx|vite|vitest)\b/.test(n)
+      : (n: string) => n.startsWith('ari') && !/^ari-(conformance|test|bench)-|-test-/.test(n);
+    return readdirSync(dir).filter(counts).map((n) => join(dir, n));
   } catch {
     return [];
   }

@@ -127,8 +127,26 @@ describe('native runtime: health and agent loading', () => {
     }
   });
 
-  it('accepts a dynamic binary whose loader and libraries are declared binds', async () => {
-    const dyn = agent('dyn', process.execPath, { binds: ['/lib64', '/lib', '/usr/lib'] });
+  it('runs a dynamic binary whose loader and libraries are declared binds', async () => {
+    const dyn = agent('dyn', '/bin/echo', { command: ['/bin/echo', '{"output":"dynamic ok"}'], binds: ['/lib64', '/lib', '/usr/lib'] });
     await expect(rt.prepare(dyn)).resolves.toBeUndefined();
+    const r = await run(rt, dyn, 'arithmetic', {});
+    expect(r.status).toBe('COMPLETED');
+    expect(r.output).toBe('dynamic ok');
+  });
+});
+
+describe('native runtime: host without the tools', () => {
+  it('reports unavailable, naming what to install, and answers tasks with SANDBOX_ERROR', async () => {
+    const { NativeRuntime } = await import('../../src/runtimes/native/native-runtime.js');
+    const bare = new NativeRuntime({ uidRange: [2_119_000, 2], toolPath: ['/nonexistent'] });
+    await bare.start();
+    const h = await bare.health();
+    expect(h.available).toBe(false);
+    expect(h.reason).toBe('bwrap not found: install bubblewrap (scripts/setup-host.sh)');
+    const r = await run(bare, MATH, 'arithmetic', { operation: 'add', operands: [1, 2] });
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.code).toBe('SANDBOX_ERROR');
+    await bare.close();
   });
 });

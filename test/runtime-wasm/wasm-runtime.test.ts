@@ -108,10 +108,11 @@ describe('limits', () => {
     expect(r.usage.outputBytes).toBeGreaterThan(10_000);
   });
 
-  it('refuses a seed result longer than the output cap', async () => {
+  it('a result length pointing past the end of memory is BAD_OUTPUT, not a flood', async () => {
     const r = await run(await agent('huge-result', M.SEED_HUGE_RESULT));
-    expect(r.status).toBe('OUTPUT_LIMIT');
-    expect(r.usage.outputBytes).toBe(100_000_000);
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.code).toBe('BAD_OUTPUT');
+    expect(r.error?.message).toMatch(/outside the .*-byte memory/);
   });
 
   it('cancels a running task', async () => {

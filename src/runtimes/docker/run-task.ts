@@ -11,6 +11,8 @@ import type { ContainerSession } from './container-session.js';
 type KillReason = 'TIMEOUT' | 'CPU_LIMIT' | 'OUTPUT_LIMIT' | 'CANCELLED';
 
 const CPU_POLL_MS = 20;
+/** Peak usage at or above this fraction of the memory limit, with a SIGKILL, means the OOM killer struck. */
+const OOM_CEILING_FRACTION = 0.9;
 /** After the exit, how long the last output may take to arrive before we stop waiting for it. */
 const DRAIN_GRACE_MS = 1000;
 
@@ -76,26 +78,21 @@ export async function runTask(
     if (!killReason && !isCompleteDocument(stdout)) await Promise.race([session.drained, killed, delay(DRAIN_GRACE_MS)]);
 
     const usage = emptyUsage();
-    let oomKilled = false;
-    if (killReason) {
-      await session.kill(); // force-remove: SIGKILL and gone before we answer
-      usage.exitCode = 137;
-      usage.signal = 'SIGKILL';
-    } else {
-      usage.exitCode = exitCode;
-      // Only a failed agent can have been OOM-killed in a way that matters; a clean answer stands.
-      if (exitCode !== 0) {
-        const state = await client.inspect(session.id).catch(() => undefined);
-        oomKilled = state?.oomKilled ?? false;
-      }
-      usage.signal = signalOf(usage.exitCode);
-    }
+    usage.exitCode = killReason ? 137 : exitCode;
+    if (killReason) await session.kill(); // force-remove: SIGKILL and gone before we answer
+    usage.signal = signalOf(usage.exitCode);
     // The cgroup parent outlives the container, so these are read after the exit (or the kill).
     usage.wallMs = Math.round(performance.now() - started);
     usage.cpuMs = session.cgroup?.cpuMs() ?? 0;
     usage.peakMemoryBytes = session.cgroup?.peakMemoryBytes() ?? 0;
     usage.outputBytes = stdout.total;
     logs.flush();
+    // Only a failed agent can have been OOM-killed in a way that matters; a clean answer stands. The engine
+    // records OOMKilled from a separate event that can trail the exit, so a SIGKILL at the memory ceiling
+    // (nobody else kills the agent: our own kills set killReason) counts as OOM too.
+    const oomKilled = !killReason && exitCode !== 0 && (
+      (await client.inspect(session.id).catch(() => undefined))?.oomKilled === true ||
+      (usage.signal === 'SIGKILL' && usage.peakMemoryBytes >= limits.memoryBytes * OOM_CEILING_FRACTION));
 
     if (killReason) return terminal(killReason, KILL_MESSAGES[killReason](task), usage);
     if (oomKilled) return terminal('OUT_OF_MEMORY', `memory limit of ${limits.memoryBytes} bytes exceeded (OOM-killed)`, usage);

@@ -4,7 +4,7 @@ import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxTools } from '../../sandbox/native/sandbox-command.js';
 
-const SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+export const SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 const INSTALL_HINT: Record<keyof SandboxTools, string> = {
   bwrap: 'install bubblewrap (scripts/setup-host.sh)',
@@ -13,8 +13,8 @@ const INSTALL_HINT: Record<keyof SandboxTools, string> = {
   sh: 'a POSIX /bin/sh is required',
 };
 
-function findExecutable(name: string): string | null {
-  for (const dir of SEARCH_PATH) {
+function findExecutable(name: string, searchPath: readonly string[]): string | null {
+  for (const dir of searchPath) {
     const p = join(dir, name);
     try {
       accessSync(p, constants.X_OK);
@@ -27,10 +27,10 @@ function findExecutable(name: string): string | null {
 }
 
 /** Absolute paths of the helper programs, or the reason one is missing. */
-export function findTools(): SandboxTools | string {
+export function findTools(searchPath: readonly string[] = SEARCH_PATH): SandboxTools | string {
   const tools: Partial<SandboxTools> = {};
   for (const name of ['bwrap', 'setpriv', 'prlimit', 'sh'] as const) {
-    const p = findExecutable(name);
+    const p = findExecutable(name, searchPath);
     if (!p) return `${name} not found: ${INSTALL_HINT[name]}`;
     tools[name] = p;
   }

@@ -25,6 +25,8 @@ export interface NativeRuntimeOptions {
   tmpfsBytes?: number;
   /** CPU bandwidth per task, in cores. */
   cpus?: number;
+  /** Where to look for bwrap, setpriv, prlimit and sh (default: the usual system directories). */
+  toolPath?: string[];
 }
 
 const DEFAULT_UIDS: [number, number] = [2_000_000, 64];
@@ -57,7 +59,7 @@ export class NativeRuntime implements Runtime {
   private async setUp(): Promise<string | null> {
     if (process.platform !== 'linux' || process.arch !== 'x64') return `native sandboxes need Linux on x86_64 (this is ${process.platform}/${process.arch})`;
     if (process.getuid?.() !== 0) return 'the native backend must run as root (it switches to sandbox uids and manages cgroups)';
-    const tools = findTools();
+    const tools = findTools(this.opts.toolPath);
     if (typeof tools === 'string') return tools;
     const [uidStart, uidCount] = this.opts.uidRange && this.opts.uidRange[1] > 0 ? this.opts.uidRange : DEFAULT_UIDS;
     const uids = new UidPool(uidStart, uidCount);

@@ -41,6 +41,9 @@ export function runSeed(instance: WebAssembly.Instance, ctx: TaskContext): AbiRu
     mem.write(ptr, input);
     const rptr = execute(ptr >>> 0, input.length);
     const len = mem.u32(rptr);
+    // A length that points past memory is a lie (BAD_OUTPUT), not a flood: check bounds before the cap.
+    const size = (exports.memory as WebAssembly.Memory).buffer.byteLength;
+    if ((rptr >>> 0) + 4 + len > size) throw new MemoryFault(`result of ${len} bytes at ${rptr >>> 0} lies outside the ${size}-byte memory`);
     if (len > ctx.req.limits.outputBytes) throw new OutputLimitExceeded(ctx.req.limits.outputBytes, len);
     const text = utf8.decode(mem.bytes((rptr >>> 0) + 4, len));
     return { parsed: parseAgentOutput(text), outputBytes: len, exitCode: 0 };

@@ -17,6 +17,8 @@ export interface CgroupLayout {
   dirs: Partial<Record<Controller, string>>;
   /** v2 only: the unified mount and this process's cgroup directory. */
   unifiedDir?: string;
+  /** The hierarchies' mount points (where a sweep looks for trees left by daemons that ran in other cgroups). */
+  roots: string[];
 }
 
 interface Mount {
@@ -58,7 +60,7 @@ export function detectCgroups(root = '/sys/fs/cgroup'): CgroupLayout | null {
       if (existsSync(dir)) v1[c] = dir;
     }
   }
-  if (v1.memory) return { version: 'v1', dirs: v1 };
+  if (v1.memory) return { version: 'v1', dirs: v1, roots: ms.filter((x) => x.type === 'cgroup' && CONTROLLERS.some((c) => x.options.includes(c))).map((x) => x.dir) };
   const uni = ms.find((x) => x.type === 'cgroup2');
   if (!uni || own.v2 === undefined) return null;
   const dir = join(uni.dir, own.v2);
@@ -70,5 +72,5 @@ export function detectCgroups(root = '/sys/fs/cgroup'): CgroupLayout | null {
     if (v2name && available.includes(v2name)) dirs[c] = dir;
   }
   dirs.freezer = dir; // cgroup.freeze / cgroup.kill are core v2 files, not a controller
-  return { version: 'v2', dirs, unifiedDir: dir };
+  return { version: 'v2', dirs, unifiedDir: dir, roots: [uni.dir] };
 }

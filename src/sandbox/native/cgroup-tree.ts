@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REAP_TIMEOUT_MS } from '../kill-escalation.js';
 import { detectCgroups, type CgroupLayout, type Controller } from './cgroup-detect.js';
-import { removeDir, writeText } from './cgroup-fs.js';
+import { killPids, listPids, removeDir, sleep, writeText } from './cgroup-fs.js';
 import { TaskCgroup, type CgroupLimits } from './task-cgroup.js';
 
 /** ari-<pid>.<starttime>.<instance>: names the owning daemon process for all time (pids get reused, start times do not). */
@@ -105,32 +105,58 @@ async function destroySubtree(layout: CgroupLayout, name: string): Promise<boole
   return ok;
 }
 
-/** Subtrees named after a daemon process that no longer exists (killed daemons leave them behind). */
+/** True when the ari-<pid>.<start>.<n> name's owner process is gone. */
+function isStale(name: string): boolean {
+  const m = TREE_PATTERN.exec(name);
+  return !!m && processStartTime(Number(m[1])) !== m[2];
+}
+
+/**
+ * Directories of subtrees whose owning daemon is gone, in every hierarchy: below this process's own cgroups
+ * and anywhere a few levels under the mount points (a daemon may have run in another cgroup than ours).
+ */
 export function staleSubtrees(layout: CgroupLayout): string[] {
-  const names = new Set<string>();
-  for (const p of new Set(Object.values(layout.dirs))) {
-    let entries: string[] = [];
+  const found = new Set<string>();
+  const walk = (dir: string, depth: number): void => {
+    let entries;
     try {
-      entries = readdirSync(p);
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch {
-      continue;
+      return;
     }
     for (const e of entries) {
-      const m = TREE_PATTERN.exec(e);
-      if (m && processStartTime(Number(m[1])) !== m[2]) names.add(e);
+      if (!e.isDirectory()) continue;
+      if (TREE_PATTERN.test(e.name)) {
+        if (isStale(e.name)) found.add(join(dir, e.name));
+      } else if (depth > 0 && !e.name.startsWith('task-')) walk(join(dir, e.name), depth - 1);
     }
+  };
+  for (const d of new Set([...Object.values(layout.dirs), ...layout.roots])) walk(d, 3);
+  return [...found];
+}
+
+/** Kills everything in a dead daemon's subtree directory (all its task cgroups) and removes it. */
+async function destroyStaleDir(dir: string): Promise<boolean> {
+  const tasks = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+  for (let pass = 0; pass < 400; pass++) {
+    const pids = tasks.flatMap((t) => listPids(t));
+    if (pids.length === 0) break;
+    killPids(pids); // its pids limit bounds a fork bomb: repeated passes catch up with it
+    await sleep(5);
   }
-  return [...names];
+  let ok = true;
+  for (const t of tasks) ok = removeDir(t) && ok;
+  return removeDir(dir) && ok;
 }
 
 /**
  * Kills the processes and removes the cgroups a previous, killed daemon left (run at start; safe while other
- * live daemons share the host: only subtrees whose owner process is gone are touched).
+ * live daemons share the host: only subtrees whose owner process is gone are touched). Returns the directories.
  */
 export async function sweepStaleCgroups(root?: string): Promise<string[]> {
   const layout = detectCgroups(root);
   if (!layout) return [];
   const stale = staleSubtrees(layout);
-  for (const name of stale) await destroySubtree(layout, name);
+  for (const dir of stale) await destroyStaleDir(dir);
   return stale;
 }

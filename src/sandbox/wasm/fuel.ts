@@ -4,6 +4,11 @@ import { OP, readOpcode, skipImmediates, valueType } from './opcodes.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
+// Plain local constants: an imported object is read through a getter on every access under tsx.
+const { nop: NOP, block: BLOCK, loop: LOOP, if: IF, else: ELSE, end: END, br: BR, brIf: BR_IF, brTable: BR_TABLE,
+  return: RETURN, call: CALL, callIndirect: CALL_INDIRECT, returnCall: RETURN_CALL, returnCallIndirect: RETURN_CALL_INDIRECT,
+  memoryGrow: MEMORY_GROW, refFunc: REF_FUNC } = OP;
+
 export interface FuelContext {
   /** Index of the function in the original module, for error messages. */
   funcIndex: number;
@@ -92,38 +97,38 @@ export function rewriteBody(body: Uint8Array, ctx: FuelContext): Uint8Array {
     if (r.done) throw new InstrumentError(`${where}: body ends without end`);
     const start = r.pos;
     const code = readOpcode(r, where);
-    if (code !== OP.block && code !== OP.loop && code !== OP.else && code !== OP.end && code !== OP.nop) segOps++;
+    if (code !== BLOCK && code !== LOOP && code !== ELSE && code !== END && code !== NOP) segOps++;
     switch (code) {
-      case OP.call:
-      case OP.returnCall: {
+      case CALL:
+      case RETURN_CALL: {
         const f = ctx.remapFunc(r.u32());
         flush(seg).u8(code).u32(f);
-        if (code === OP.call) reload(seg);
+        if (code === CALL) reload(seg);
         continue;
       }
-      case OP.callIndirect:
-      case OP.returnCallIndirect:
+      case CALL_INDIRECT:
+      case RETURN_CALL_INDIRECT:
         skipImmediates(r, code, where);
         flush(seg).bytes(body.subarray(start, r.pos));
-        if (code === OP.callIndirect) reload(seg);
+        if (code === CALL_INDIRECT) reload(seg);
         continue;
-      case OP.refFunc:
+      case REF_FUNC:
         seg.u8(code).u32(ctx.remapFunc(r.u32()));
         continue;
-      case OP.memoryGrow:
-        seg.u8(OP.call).u32(ctx.growHelper(r.u32()));
+      case MEMORY_GROW:
+        seg.u8(CALL).u32(ctx.growHelper(r.u32()));
         continue;
-      case OP.return:
+      case RETURN:
         flush(seg).u8(code);
         continue;
-      case OP.br:
-      case OP.brIf: {
+      case BR:
+      case BR_IF: {
         const d = r.u32();
         if (d === depth()) flush(seg);
         seg.u8(code).u32(relabel(d));
         continue;
       }
-      case OP.brTable: {
+      case BR_TABLE: {
         const labels: number[] = [];
         for (let n = r.u32(); n >= 0; n--) labels.push(r.u32());
         if (labels.includes(depth())) flush(seg);
@@ -131,32 +136,32 @@ export function rewriteBody(body: Uint8Array, ctx: FuelContext): Uint8Array {
         for (const d of labels) seg.u32(relabel(d));
         continue;
       }
-      case OP.block:
-      case OP.if: {
+      case BLOCK:
+      case IF: {
         skipImmediates(r, code, where);
         seg.bytes(body.subarray(start, r.pos));
         inserted.push(0);
-        if (code === OP.if) closeSegment();
+        if (code === IF) closeSegment();
         continue;
       }
-      case OP.loop: {
+      case LOOP: {
         const bt = r.s33();
         const btBytes = body.subarray(start + 1, r.pos);
         const params = bt >= 0 ? ctx.typeParamCount(bt) : 0;
-        seg.u8(OP.block).bytes(btBytes).u8(OP.loop).bytes(btBytes);
-        if (params) seg.u8(OP.block).s64(ctx.paramsOnlyType(bt));
-        else seg.ops(OP.block, 0x40);
-        seg.u8(OP.loop).bytes(btBytes);
+        seg.u8(BLOCK).bytes(btBytes).u8(LOOP).bytes(btBytes);
+        if (params) seg.u8(BLOCK).s64(ctx.paramsOnlyType(bt));
+        else seg.ops(BLOCK, 0x40);
+        seg.u8(LOOP).bytes(btBytes);
         inserted.push(3);
         closeSegment();
-        load(out).ops(0x42, 0x00, 0x53, OP.brIf, 0x01);
+        load(out).ops(0x42, 0x00, 0x53, BR_IF, 0x01);
         continue;
       }
-      case OP.else:
+      case ELSE:
         seg.u8(code);
         closeSegment();
         continue;
-      case OP.end: {
+      case END: {
         if (depth() === 0) {
           flush(seg).u8(code);
           closeSegment();
@@ -166,7 +171,7 @@ export function rewriteBody(body: Uint8Array, ctx: FuelContext): Uint8Array {
         const wasLoop = inserted.pop() === 3;
         seg.u8(code);
         closeSegment();
-        if (wasLoop) refuel(out.ops(OP.br, 0x02, OP.end)).ops(OP.br, 0x00, OP.end, OP.end);
+        if (wasLoop) refuel(out.ops(BR, 0x02, END)).ops(BR, 0x00, END, END);
         continue;
       }
       default:
@@ -180,7 +185,7 @@ export function rewriteBody(body: Uint8Array, ctx: FuelContext): Uint8Array {
 function hasLoop(r: Reader, where: string): boolean {
   while (!r.done) {
     const code = readOpcode(r, where);
-    if (code === OP.loop) return true;
+    if (code === LOOP) return true;
     skipImmediates(r, code, where);
   }
   return false;

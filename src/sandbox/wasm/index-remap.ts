@@ -4,6 +4,8 @@ import { OP, readOpcode, skipImmediates, valueType } from './opcodes.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
+const { refFunc: REF_FUNC, end: END } = OP;
+
 export type Remap = (funcIndex: number) => number;
 
 /** Copies one constant expression (through its `end`), renumbering `ref.func`. */
@@ -11,13 +13,13 @@ export function copyConstExpr(r: Reader, w: Writer, remap: Remap, where: string)
   for (;;) {
     const start = r.pos;
     const code = readOpcode(r, where);
-    if (code === OP.refFunc) {
+    if (code === REF_FUNC) {
       w.u8(code).u32(remap(r.u32()));
       continue;
     }
     skipImmediates(r, code, where);
     w.bytes(r.buf.subarray(start, r.pos));
-    if (code === OP.end) return;
+    if (code === END) return;
   }
 }
 
