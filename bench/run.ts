@@ -36,8 +36,8 @@ function render(s: BenchSection): string {
 const all: [string, SectionFn][] = [
   ...daemonSections,
   ['fuel', await optional('./fuel-section.js', 'fuelSection', 'Fuel instrumentation overhead')],
-  ['native', await optional('./native-section.js', 'nativeSection', 'Native sandbox latency')],
-  ['docker', await optional('./docker-section.js', 'dockerSection', 'Docker latency')],
+  ['native', await optional('./native-bench.js', 'nativeSection', 'Native sandbox latency')],
+  ['docker', await optional('./docker-bench.js', 'dockerSection', 'Docker latency')],
 ];
 
 const out: string[] = [

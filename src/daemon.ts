@@ -65,7 +65,8 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
   if (interrupted.length) {
     logger.warn({ count: interrupted.length, task_ids: interrupted.slice(0, 20).map((r) => r.taskId) }, 'tasks of the previous daemon recorded as FAILED DAEMON_RESTARTED');
   }
-  const runtimes = new Map<RuntimeName, Runtime>(RUNTIME_NAMES.map((n) => [n, createRuntime(n, { config, logger, daemonId })]));
+  const agentLimits = (a: AgentSpec) => resolveLimits(config.limits.default, config.limits.max, a.limits, {});
+  const runtimes = new Map<RuntimeName, Runtime>(RUNTIME_NAMES.map((n) => [n, createRuntime(n, { config, logger, daemonId, agentLimits })]));
   await Promise.all([...runtimes.values()].map((r) => r.start()));
   let broken: Map<string, string>;
   try {
@@ -87,7 +88,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
   let serving = true;
   const core: AriCore = {
     tasks, registry, maxListPage: config.server.maxListPage,
-    agentLimits: (a) => resolveLimits(config.limits.default, config.limits.max, a.limits, {}),
+    agentLimits,
     health: async (): Promise<HealthReport> => ({
       serving, version: VERSION, uptimeMs: Date.now() - startedAt,
       backends: await Promise.all([...runtimes.values()].map(async (r) => ({ health: await r.health(), ...scheduler.stats(r.name) }))),

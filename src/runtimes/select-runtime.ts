@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config-types.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
 import { NativeRuntime } from './native/native-runtime.js';
-import type { Runtime, RuntimeName } from './runtime.js';
+import type { Limits } from '../sandbox/limits.js';
+import type { AgentSpec, Runtime, RuntimeName } from './runtime.js';
 import { WasmRuntime } from './wasm/wasm-runtime.js';
 
 export interface RuntimeContext {
@@ -11,6 +12,8 @@ export interface RuntimeContext {
   logger: Logger;
   /** Unique per daemon run; labels Docker containers and names cgroup subtrees. */
   daemonId: string;
+  /** An agent's resolved default limits (pools are pre-started with them). */
+  agentLimits: (agent: AgentSpec) => Limits;
 }
 
 export function createRuntime(name: RuntimeName, ctx: RuntimeContext): Runtime {
@@ -22,6 +25,6 @@ export function createRuntime(name: RuntimeName, ctx: RuntimeContext): Runtime {
     case 'native':
       return new NativeRuntime({ logger, uidRange: [b.uidStart, b.uidCount] });
     case 'docker':
-      return new DockerRuntime({ logger, daemonId: ctx.daemonId });
+      return new DockerRuntime({ logger, daemonId: ctx.daemonId, agentLimits: ctx.agentLimits });
   }
 }

@@ -1,10 +1,11 @@
 // Rewrites one function body: per-segment fuel charges, checks at entry and loop headers, index fixes.
 import { InstrumentError } from './instrument-error.js';
-import { OP, readOpcode, skipImmediates, valueType } from './opcodes.js';
+import * as opcodes from './opcodes.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
-// Plain local constants: an imported object is read through a getter on every access under tsx.
+// Plain local constants: imported bindings are read through a getter on every access under tsx.
+const { OP, readOpcode, skipImmediates, valueType } = opcodes;
 const { nop: NOP, block: BLOCK, loop: LOOP, if: IF, else: ELSE, end: END, br: BR, brIf: BR_IF, brTable: BR_TABLE,
   return: RETURN, call: CALL, callIndirect: CALL_INDIRECT, returnCall: RETURN_CALL, returnCallIndirect: RETURN_CALL_INDIRECT,
   memoryGrow: MEMORY_GROW, refFunc: REF_FUNC } = OP;
@@ -109,7 +110,7 @@ export function rewriteBody(body: Uint8Array, ctx: FuelContext): Uint8Array {
       case CALL_INDIRECT:
       case RETURN_CALL_INDIRECT:
         skipImmediates(r, code, where);
-        flush(seg).bytes(body.subarray(start, r.pos));
+        flush(seg).copy(body, start, r.pos);
         if (code === CALL_INDIRECT) reload(seg);
         continue;
       case REF_FUNC:
@@ -139,7 +140,7 @@ export function rewriteBody(body: Uint8Array, ctx: FuelContext): Uint8Array {
       case BLOCK:
       case IF: {
         skipImmediates(r, code, where);
-        seg.bytes(body.subarray(start, r.pos));
+        seg.copy(body, start, r.pos);
         inserted.push(0);
         if (code === IF) closeSegment();
         continue;
@@ -176,7 +177,7 @@ export function rewriteBody(body: Uint8Array, ctx: FuelContext): Uint8Array {
       }
       default:
         skipImmediates(r, code, where);
-        seg.bytes(body.subarray(start, r.pos));
+        seg.copy(body, start, r.pos);
     }
   }
 }

@@ -18,7 +18,7 @@ export function copyConstExpr(r: Reader, w: Writer, remap: Remap, where: string)
       continue;
     }
     skipImmediates(r, code, where);
-    w.bytes(r.buf.subarray(start, r.pos));
+    w.copy(r.buf, start, r.pos);
     if (code === END) return;
   }
 }

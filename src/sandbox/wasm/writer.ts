@@ -53,6 +53,13 @@ export class Writer {
     return this;
   }
 
+  /** Copies src[start, end) without allocating a view (the rewriter copies most operators verbatim). */
+  copy(src: Uint8Array, start: number, end: number): this {
+    this.reserve(end - start);
+    for (let i = start; i < end; i++) this.buf[this.len++] = src[i]!;
+    return this;
+  }
+
   name(s: string): this {
     const b = utf8.encode(s);
     return this.u32(b.length).bytes(b);
