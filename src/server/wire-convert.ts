@@ -44,7 +44,7 @@ export function recordToWire(r: TaskRecord): WireTaskResponse {
     output: res && res.output !== undefined ? Buffer.from(JSON.stringify(res.output)) : Buffer.alloc(0),
     error: res?.error ? { code: res.error.code, message: res.error.message } : null,
     usage: u ? {
-      wall_ms: u.wallMs, cpu_ms: u.cpuMs, peak_memory_bytes: u.peakMemoryBytes, fuel_consumed: u.fuelConsumed,
+      wall_ms: Math.round(u.wallMs), cpu_ms: Math.round(u.cpuMs), peak_memory_bytes: u.peakMemoryBytes, fuel_consumed: u.fuelConsumed,
       exit_code: u.exitCode, signal: u.signal, output_bytes: u.outputBytes,
     } : null,
     metrics: res?.metrics ?? {},

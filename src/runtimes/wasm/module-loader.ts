@@ -5,12 +5,12 @@ import { detectAbi, forbiddenImport, importAllowed } from './abi-detect.js';
 import { detectWasmKind } from './component-detect.js';
 import { loadComponent } from './component-loader.js';
 import { ARI, instrumentModule } from '../../sandbox/wasm/instrument.js';
-import type { WasmAbi } from './worker-protocol.js';
+import type { WasmAbi, WasmArtifact } from './worker-protocol.js';
 
 export interface LoadedModule {
   abi: WasmAbi;
-  /** The instrumented, compiled module every task instantiates afresh. */
-  module: WebAssembly.Module;
+  /** The instrumented, compiled module (or a component's parts) every task instantiates afresh. */
+  module: WasmArtifact;
 }
 
 async function compileOrExplain(agent: AgentSpec, bytes: Uint8Array, what: string): Promise<WebAssembly.Module> {
@@ -30,7 +30,7 @@ export async function loadModule(agent: AgentSpec, maxMemoryBytes: number): Prom
     throw new AgentLoadError(agent.id, `cannot read module ${agent.module}: ${(e as Error).message}`);
   }
   const kind = detectWasmKind(bytes);
-  if (kind === 'component') return loadComponent(agent);
+  if (kind === 'component') return loadComponent(agent, bytes, maxMemoryBytes);
   if (typeof kind === 'object') throw new AgentLoadError(agent.id, `module ${agent.module}: ${kind.invalid}`);
   // Validate before instrumenting: instrumentation could otherwise turn an invalid module into a valid one.
   const original = await compileOrExplain(agent, bytes, 'module');

@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { emptyUsage, type ErrorCode, type ExecutionResult, type TerminalStatus } from '../../sandbox/limits.js';
 import { startWorker } from './worker-entry.js';
-import type { RunRequest, WasmAbi, WorkerReply } from './worker-protocol.js';
+import type { RunRequest, WasmAbi, WasmArtifact, WorkerReply } from './worker-protocol.js';
 
 /** How long past the deadline (or a cancel) a worker may stay silent before it is terminated. */
 export const BACKSTOP_GRACE_MS = 250;
@@ -12,7 +12,7 @@ const BOOT_RETRY_MS = 1000;
 
 export interface PoolJob {
   moduleKey: string;
-  module: WebAssembly.Module;
+  module: WasmArtifact;
   abi: WasmAbi;
   agentId: string;
   env: Record<string, string>;

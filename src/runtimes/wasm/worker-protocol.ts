@@ -1,7 +1,23 @@
 // Messages between the wasm worker pool (main thread) and its worker threads.
 import type { ExecutionResult, Limits } from '../../sandbox/limits.js';
 
-export type WasmAbi = 'seed' | 'wasi';
+export type WasmAbi = 'seed' | 'wasi' | ComponentShape;
+
+/** Component agents (issue 5): a `wasi:cli/run` command, or an `execute-task` export (proto/ari/v1/agent.wit). */
+export type ComponentShape = 'component-run' | 'component-task';
+
+/** A transpiled component as a worker needs it: jco's glue as an importable URL and its instrumented, compiled core modules. */
+export interface ComponentArtifact {
+  glueUrl: string;
+  cores: Record<string, WebAssembly.Module>;
+}
+
+/** What a task instantiates: a core module, or a component's parts. */
+export type WasmArtifact = WebAssembly.Module | ComponentArtifact;
+
+export function isComponentAbi(abi: WasmAbi): abi is ComponentShape {
+  return abi === 'component-run' || abi === 'component-task';
+}
 
 /** Data every worker is started with. */
 export interface WorkerInit {
@@ -15,7 +31,7 @@ export interface RunRequest {
   /** Identifies one compiled module; the worker caches modules by it. */
   moduleKey: string;
   /** Sent only when the pool believes the worker does not have `moduleKey` yet. */
-  module?: WebAssembly.Module;
+  module?: WasmArtifact;
   abi: WasmAbi;
   agentId: string;
   env: Record<string, string>;
