@@ -127,7 +127,7 @@ export async function runFuelBench(rounds = 15): Promise<{ kernel: string; plain
     const metered = new WebAssembly.Instance(new WebAssembly.Module(out.bytes), { __ari: refuel }).exports as Record<string, any>;
     (metered.__ari_fuel as WebAssembly.Global).value = 1n << 60n;
     // Interleave warm-up so both reach the optimising tier before timing.
-    for (let i = 0; i < 3; i++) { k.run(plain); k.run(metered); }
+    for (let i = 0; i < 5; i++) { k.run(plain); k.run(metered); }
     const t = timePair(() => k.run(plain), () => k.run(metered), rounds);
     if (t.checkA !== t.checkB) throw new Error(`${k.name}: metered result ${t.checkB} differs from plain ${t.checkA}`);
     rows.push({ kernel: k.name, plainMs: t.a, meteredMs: t.b, ratio: t.b / t.a });
@@ -143,4 +143,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = await runFuelBench();
   for (const r of rows) console.log(`${r.kernel.padEnd(32)} plain ${r.plainMs.toFixed(2)} ms  metered ${r.meteredMs.toFixed(2)} ms  ×${r.ratio.toFixed(3)}`);
   console.log(`geomean ×${geomean(rows.map((r) => r.ratio)).toFixed(3)}`);
+}
+
+/** The `npm run bench` section: each kernel plain vs instrumented, best of alternating rounds. */
+export async function fuelSection(): Promise<import('./run.js').BenchSection> {
+  const rows = await runFuelBench();
+  return {
+    title: 'Fuel instrumentation overhead (compute kernels, instrumented vs plain)',
+    headers: ['kernel', 'plain ms', 'metered ms', 'ratio'],
+    rows: [
+      ...rows.map((r) => [r.kernel, r.plainMs.toFixed(2), r.meteredMs.toFixed(2), r.ratio.toFixed(3)]),
+      ['**geometric mean**', '', '', `**${geomean(rows.map((r) => r.ratio)).toFixed(3)}**`],
+    ],
+    notes: ['target: geometric mean ≤ 1.25×; fuel = 1 per operator (block/loop/else/end/nop free), charged per basic block'],
+  };
 }

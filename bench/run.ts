@@ -35,7 +35,7 @@ function render(s: BenchSection): string {
 
 const all: [string, SectionFn][] = [
   ...daemonSections,
-  ['fuel', await optional('./fuel-section.js', 'fuelSection', 'Fuel instrumentation overhead')],
+  ['fuel', await optional('./fuel-kernels.js', 'fuelSection', 'Fuel instrumentation overhead')],
   ['native', await optional('./native-bench.js', 'nativeSection', 'Native sandbox latency')],
   ['docker', await optional('./docker-bench.js', 'dockerSection', 'Docker latency')],
 ];

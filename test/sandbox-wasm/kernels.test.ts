@@ -48,7 +48,7 @@ describe('instrumented kernels match the originals', () => {
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br_if $l (i32.lt_u (local.get $i) (i32.const 5))))
         (i32.sub))
-      (func (export "two") (result i32 i64) (i32.const 7) (i64.const -9)))`,
+      (func (export "two") (result i32 i64) (loop (result i32) (i32.const 7)) (loop (result i64) (i64.const -9))))`,
     (e) => [e.f(10, 3), e.two()]);
   });
 
@@ -77,6 +77,7 @@ describe('instrumented kernels match the originals', () => {
       (elem (table $t) (i32.const 0) func $inc $dbl)
       (elem (table $t) (i32.const 2) funcref (ref.func $neg) (ref.null func))
       (elem declare func $sq)
+      (elem $passive funcref (ref.func $dbl) (ref.func $neg))
       (global $fg funcref (ref.func $inc))
       (func $inc (type $un) (i32.add (local.get 0) (i32.const 1)))
       (func $dbl (type $un) (i32.mul (local.get 0) (i32.const 2)))
@@ -91,8 +92,10 @@ describe('instrumented kernels match the originals', () => {
               (call_indirect $t (type $un) (local.get $x) (i32.const 3))))))
       (func (export "g") (result i32) (table.set $t (i32.const 0) (global.get $fg))
         (call_indirect $t (type $un) (i32.const 41) (i32.const 0)))
-      (func (export "h") (result funcref) (ref.func $dbl)))`,
-    (e) => [e.f(5), e.f(-3), e.g(), e.h()(21)], () => ({ env: { log: () => {} } }));
+      (func (export "h") (result funcref) (ref.func $dbl))
+      (func (export "k") (result i32) (table.init $t $passive (i32.const 0) (i32.const 0) (i32.const 2)) (elem.drop $passive)
+        (call_indirect $t (type $un) (i32.const 8) (i32.const 1))))`,
+    (e) => [e.f(5), e.f(-3), e.g(), e.h()(21), e.k()], () => ({ env: { log: () => {} } }));
   });
 
   it('tail calls run in constant stack', async () => {
@@ -117,6 +120,13 @@ describe('instrumented kernels match the originals', () => {
       (func (export "get") (result i32) (global.get $g)))`, (e) => e.get(), () => ({ env: { log: () => {} } }));
     expect(metered.exports.get()).toBe(7);
     expect(typeof metered.exports.__ari_start).toBe('function');
+  });
+
+  it('handles modules without functions, memory or types', async () => {
+    for (const source of ['(module)', '(module (memory 1))', '(module (global i32 (i32.const 1)))']) {
+      const run = runMetered(await wat(source));
+      expect(run.host.consumed()).toBe(0);
+    }
   });
 
   it('branches out of metered loops land on the right labels', async () => {

@@ -1,10 +1,10 @@
 // Transpiles a component with jco once per distinct binary: cached in memory, and on disk under a private tmp dir.
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 
 /** What a component becomes: jco's JS glue (an ES module exporting `instantiate`) and its raw core modules. */
@@ -16,11 +16,21 @@ export interface TranspiledComponent {
   exports: [string, 'function' | 'instance'][];
 }
 
-const JCO_VERSION: string = createRequire(import.meta.url)('@bytecodealliance/jco-transpile/package.json').version;
+/** Part of the cache key: another jco version may produce other glue. */
+const JCO_VERSION = jcoVersion();
 /** Async instantiation routes every core module through our getCoreModule/instantiateCore. */
 const OPTIONS = { name: 'agent', instantiation: 'async' as const };
 const memory = new Map<string, Promise<TranspiledComponent>>();
 let transpiles = 0;
+
+function jcoVersion(): string {
+  try {
+    const entry = createRequire(import.meta.url).resolve('@bytecodealliance/jco-transpile');
+    return (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** Real jco transpilations run in this process so far (cache hits do not count). */
 export function transpileCount(): number {

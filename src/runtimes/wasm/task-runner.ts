@@ -18,7 +18,8 @@ function exported<T>(instance: WebAssembly.Instance | undefined, name: string): 
   return instance ? (instance.exports as Record<string, unknown>)[name] as T | undefined : undefined;
 }
 
-function isMemoryFailure(e: unknown): boolean {
+/** A V8 allocation failure (also used by the component runner). */
+export function isMemoryFailure(e: unknown): boolean {
   return e instanceof RangeError && /out of memory|cannot allocate|memory/i.test(e.message) && !/call stack/i.test(e.message);
 }
 

@@ -6,6 +6,7 @@ import {
 } from '../runtime.js';
 import { loadModule, type LoadedModule } from './module-loader.js';
 import { FUEL_SLICE } from './fuel-meter.js';
+import { transpileCount } from './component-transpile.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface WasmRuntimeOptions {
@@ -57,8 +58,9 @@ export class WasmRuntime implements Runtime {
         fuel: 'instrumented',
         fuel_slice: String(FUEL_SLICE),
         memory: 'clamped',
-        abi: 'seed,wasi-preview1',
-        components: 'no',
+        abi: 'seed,wasi-preview1,component-run,component-task',
+        components: 'jco',
+        component_transpiles: String(transpileCount()),
       },
     };
   }

@@ -1,0 +1,92 @@
+// WASI preview 2 for one component task: preview2-shim as a sandbox (no preopens, network off, only the agent's
+// env and args, no host cwd), stdin = the task, stdout captured and capped, stderr = logs, exit = an unwind.
+// Imported lazily by the worker: loading preview2-shim starts its own I/O helper thread.
+import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+import { streams } from '@bytecodealliance/preview2-shim/io';
+import { CappedBuffer } from '../../sandbox/output-cap.js';
+import { OutputLimitExceeded, ProcExit } from './outcome-markers.js';
+
+/** Largest write a guest may ask for at once (what `check-write` grants); WASI commands chunk to it. */
+const WRITE_CHUNK = 65536n;
+const MAX_LOG_WRITE = 64 * 1024;
+const utf8 = new TextDecoder('utf-8');
+
+/** wasi:io stream-error `closed`: a plain object, so jco lowers it as the `err` case instead of trapping. */
+const CLOSED = { tag: 'closed' };
+
+type Write = (buf: Uint8Array) => void;
+const BaseOutput = streams.OutputStream as unknown as new () => object;
+const BaseInput = streams.InputStream as unknown as new () => object;
+
+/** An output stream that never reaches the host: every write goes to `sink`. No pollables (they need the shim's I/O thread). */
+class SinkOutput extends BaseOutput {
+  constructor(private readonly sink: Write) { super(); }
+  checkWrite(): bigint { return WRITE_CHUNK; }
+  write(buf: Uint8Array): void { this.sink(buf); }
+  blockingWriteAndFlush(buf: Uint8Array): void { this.sink(buf); }
+  flush(): void {}
+  blockingFlush(): void {}
+  writeZeroes(len: bigint): void { this.sink(new Uint8Array(Number(len))); }
+  blockingWriteZeroesAndFlush(len: bigint): void { this.sink(new Uint8Array(Number(len))); }
+  subscribe(): never { throw new Error('wasi:io/streams subscribe is not supported on stdout/stderr'); }
+}
+
+/** Stdin: the task document, then `closed`. */
+class FixedInput extends BaseInput {
+  private pos = 0;
+  constructor(private readonly data: Buffer) { super(); }
+  read(len: bigint): Uint8Array {
+    if (this.pos >= this.data.length) throw CLOSED;
+    const n = Math.min(Number(len), this.data.length - this.pos);
+    const out = new Uint8Array(this.data.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return out;
+  }
+  blockingRead(len: bigint): Uint8Array { return this.read(len); }
+  skip(len: bigint): bigint { return BigInt(this.read(len).length); }
+  blockingSkip(len: bigint): bigint { return this.skip(len); }
+  subscribe(): never { throw new Error('wasi:io/streams subscribe is not supported on stdin'); }
+}
+
+export interface ComponentWasiOptions {
+  agentId: string;
+  env: Record<string, string>;
+  stdin: string;
+  outputBytes: number;
+  log: (text: string) => void;
+}
+
+export class ComponentWasi {
+  readonly stdout: CappedBuffer;
+  private readonly shim: WASIShim;
+
+  constructor(private readonly opts: ComponentWasiOptions) {
+    this.stdout = new CappedBuffer(opts.outputBytes);
+    // enableNetwork must be false explicitly: preview2-shim defaults it to true.
+    this.shim = new WASIShim({ sandbox: { preopens: {}, env: opts.env, args: [opts.agentId], enableNetwork: false } });
+  }
+
+  /** The import object for jco's `instantiate` (unversioned interface names, as jco's glue asks for them). */
+  imports(): Record<string, unknown> {
+    const imports: Record<string, unknown> = this.shim.getImportObject() as unknown as Record<string, unknown>;
+    const stdin = new FixedInput(Buffer.from(this.opts.stdin));
+    const stdout = new SinkOutput((buf) => {
+      if (!this.stdout.push(buf)) throw new OutputLimitExceeded(this.stdout.cap, this.stdout.total);
+    });
+    const stderr = new SinkOutput((buf) => this.opts.log(utf8.decode(buf.subarray(0, MAX_LOG_WRITE))));
+    const env = Object.entries(this.opts.env);
+    const args = [this.opts.agentId];
+    return {
+      ...imports,
+      'wasi:cli/environment': { getEnvironment: () => env, getArguments: () => args, initialCwd: () => undefined },
+      // The shim's exit calls process.exit, which would end the worker thread: unwind the instance instead.
+      'wasi:cli/exit': {
+        exit: (status: { tag: string }) => { throw new ProcExit(status.tag === 'err' ? 1 : 0); },
+        exitWithCode: (code: number) => { throw new ProcExit(code >>> 0); },
+      },
+      'wasi:cli/stdin': { getStdin: () => stdin },
+      'wasi:cli/stdout': { getStdout: () => stdout },
+      'wasi:cli/stderr': { getStderr: () => stderr },
+    };
+  }
+}
