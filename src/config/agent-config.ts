@@ -10,7 +10,7 @@ import { readManifest } from './manifest.js';
 const COMMON_KEYS = ['id', 'runtime', 'manifest', 'limits', 'env'] as const;
 const RUNTIME_KEYS: Record<RuntimeName, readonly string[]> = {
   wasm: ['module'],
-  native: ['command', 'binds', 'cwd'],
+  native: ['command', 'binds', 'cwd', 'pool'],
   docker: ['image', 'command', 'pool', 'build'],
 };
 const ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;

@@ -46,6 +46,9 @@ beforeAll(async () => {
 listen = "127.0.0.1:1"
 metrics = "127.0.0.1:${metricsPort}"
 
+[storage]
+path = "${join(dir, 'data')}"
+
 [[agents]]
 id = "math"
 runtime = "wasm"

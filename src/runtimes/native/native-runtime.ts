@@ -1,8 +1,8 @@
-// The `native` backend: agents as host programs, each task in a fresh bwrap sandbox with its own uid, rlimits, cgroup and seccomp filter.
+// The `native` backend: agents as host programs, each task in a fresh bwrap sandbox (pre-started or cold) with its own uid, rlimits, cgroup and seccomp filter.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
-import { emptyUsage, type ExecutionResult } from '../../sandbox/limits.js';
+import { emptyUsage, type ExecutionResult, type Limits } from '../../sandbox/limits.js';
 import { coveredBy, interpreterOf } from '../../sandbox/native/binary-needs.js';
 import { detectCgroups } from '../../sandbox/native/cgroup-detect.js';
 import { CgroupTree } from '../../sandbox/native/cgroup-tree.js';
@@ -11,7 +11,10 @@ import { UidPool } from '../../sandbox/native/uid-pool.js';
 import { silentLogger } from '../../observability/logger.js';
 import { AgentLoadError, type AgentSpec, type BackendHealth, type ExecutionHooks, type ExecutionTask, type Runtime } from '../runtime.js';
 import { findTools, probeUserNamespaces } from './host-check.js';
-import { executeSandboxed, type SandboxHost } from './native-execution.js';
+import { executeSandboxed, startSandbox } from './native-execution.js';
+import { sandboxLimits, type SandboxHost } from './sandbox-host.js';
+import { SandboxPool } from './sandbox-pool.js';
+import type { TaskCgroup } from '../../sandbox/native/task-cgroup.js';
 import { startJanitor, type Janitor } from './janitor.js';
 import { sweepNative } from './sweep-native.js';
 
@@ -27,10 +30,18 @@ export interface NativeRuntimeOptions {
   cpus?: number;
   /** Where to look for bwrap, setpriv, prlimit and sh (default: the usual system directories). */
   toolPath?: string[];
+  /**
+   * An agent's resolved default limits. When given, prepare() fills a pooled agent's pool right away; otherwise
+   * the pool is started with the limits of the agent's first task (which takes the cold path).
+   */
+  agentLimits?: (agent: AgentSpec) => Limits;
+  /** Empty task cgroups kept ready, so making one stays off a task's path (default 4). */
+  cgroupSpares?: number;
 }
 
 const DEFAULT_UIDS: [number, number] = [2_000_000, 64];
 const DEFAULT_TMPFS = 16 * 1024 * 1024;
+const DEFAULT_SPARES = 4;
 
 export class NativeRuntime implements Runtime {
   readonly name = 'native' as const;
@@ -40,6 +51,9 @@ export class NativeRuntime implements Runtime {
   private unavailable = 'not started';
   private features: Record<string, string> = {};
   private readonly running = new Map<Promise<ExecutionResult>, AbortController>();
+  private readonly pools = new Map<string, { agent: AgentSpec; pool: SandboxPool }>();
+  /** Cgroup removals of ended sandboxes (each frees its uid when done); close() waits for them. */
+  private readonly retiring = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly opts: NativeRuntimeOptions = {}) {
@@ -71,8 +85,13 @@ export class NativeRuntime implements Runtime {
     if (swept.length) this.logger.warn({ swept }, 'removed cgroups and processes left by a previous daemon');
     const tree = CgroupTree.open(layout);
     this.janitor = startJanitor(tools.sh, tree);
+    tree.keepSpares(this.opts.cgroupSpares ?? DEFAULT_SPARES);
     this.features = { ...tree.features(), seccomp: 'yes', userns: 'yes', uids: `${uidStart}+${uidCount}` };
-    this.host = { tools, tree, uids, seccomp: encodeSeccomp(compileSeccomp()), tmpfsBytes: this.opts.tmpfsBytes ?? DEFAULT_TMPFS, cpus: this.opts.cpus ?? 1, logger: this.logger };
+    this.host = {
+      tools, tree, uids, seccomp: encodeSeccomp(compileSeccomp()), tmpfsBytes: this.opts.tmpfsBytes ?? DEFAULT_TMPFS, cpus: this.opts.cpus ?? 1, logger: this.logger,
+      retire: (cg, uid) => this.retire(tree, uids, cg, uid),
+      reclaimIdle: () => { for (const { pool } of this.pools.values()) if (pool.discardOne()) return; },
+    };
     return null;
   }
 
@@ -99,6 +118,7 @@ export class NativeRuntime implements Runtime {
     if (interp && !coveredBy(interp, [bin!, ...binds])) {
       fail(`command[0]: ${bin} needs ${interp}, which the sandbox does not contain: add its directories to binds (or build the agent statically)`);
     }
+    if ((agent.pool ?? 0) > 0 && this.opts.agentLimits) this.poolFor(agent, this.opts.agentLimits(agent));
   }
 
   execute(agent: AgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
@@ -111,7 +131,9 @@ export class NativeRuntime implements Runtime {
     const forward = (): void => ac.abort(signal.reason);
     if (signal.aborted) ac.abort(signal.reason);
     else signal.addEventListener('abort', forward, { once: true });
-    const run = executeSandboxed(host, agent, task, ac.signal, hooks)
+    const pool = signal.aborted ? undefined : this.poolFor(agent, task.limits);
+    const pooled = pool?.take();
+    const run = executeSandboxed(host, agent, task, ac.signal, hooks, pooled)
       .catch((e: Error): ExecutionResult => {
         this.logger.error({ err: e, task_id: task.taskId }, 'native execution failed');
         return { status: 'FAILED', usage: emptyUsage(), metrics: {}, error: { code: 'SANDBOX_ERROR', message: e.message } };
@@ -119,9 +141,41 @@ export class NativeRuntime implements Runtime {
       .finally(() => {
         signal.removeEventListener('abort', forward);
         this.running.delete(run);
+        if (pooled) pool!.scheduleFill();
       });
     this.running.set(run, ac);
     return run;
+  }
+
+  /** The agent's pool, if it has one. */
+  pool(agentId: string): SandboxPool | undefined {
+    return this.pools.get(agentId)?.pool;
+  }
+
+  /** The pool that serves these limits for this agent (started on first sight when the agent asks for one). */
+  private poolFor(agent: AgentSpec, limits: Limits): SandboxPool | undefined {
+    const host = this.host;
+    const size = agent.pool ?? 0;
+    if (!host || size <= 0 || this.closed) return undefined;
+    const { key } = sandboxLimits(host, limits);
+    const have = this.pools.get(agent.id);
+    if (have && have.agent === agent) return have.pool.key === key ? have.pool : undefined;
+    void have?.pool.close(); // the agent was reloaded: its old sandboxes run the old spec
+    const fixed = { limits };
+    const pool = new SandboxPool(size, key, () => startSandbox(host, agent, fixed, undefined, false), this.logger);
+    this.pools.set(agent.id, { agent, pool });
+    pool.scheduleFill();
+    return undefined; // the task that asked goes cold while the pool fills
+  }
+
+  /** Off the answer's path: only a cgroup proven empty frees its uid (a stray would share NPROC with the next task). */
+  private retire(tree: CgroupTree, uids: UidPool, cg: TaskCgroup, uid: number): void {
+    const done = new Promise((r) => setImmediate(r)).then(() => tree.destroyTask(cg)).then((empty) => {
+      if (empty) uids.release(uid);
+      else this.logger.error({ uid, pids: cg.pids() }, 'native sandbox left processes that would not die; uid quarantined');
+    }).catch((e: Error) => this.logger.error({ err: e, uid }, 'native sandbox cgroup removal failed; uid quarantined'));
+    this.retiring.add(done);
+    void done.finally(() => this.retiring.delete(done));
   }
 
   async health(): Promise<BackendHealth> {
@@ -132,7 +186,10 @@ export class NativeRuntime implements Runtime {
     if (this.closed) return;
     this.closed = true;
     for (const ac of this.running.values()) ac.abort(new Error('native runtime closing'));
-    await Promise.allSettled([...this.running.keys()]);
+    const pools = [...this.pools.values()].map((p) => p.pool.close());
+    this.pools.clear();
+    await Promise.allSettled([...this.running.keys(), ...pools]);
+    while (this.retiring.size) await Promise.allSettled([...this.retiring]);
     if (this.host && !(await this.host.tree.close())) this.logger.error('native cgroup subtree could not be fully removed');
     await this.janitor?.stop();
     this.host = null;

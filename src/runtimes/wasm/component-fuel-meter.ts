@@ -8,17 +8,26 @@ interface Counter {
   granted: number;
 }
 
+/** Guest code asked for fuel before a task armed the meter (e.g. while a worker pre-instantiated a component). */
+export class NotArmed extends Error {
+  constructor() { super('component code ran before its task started'); }
+}
+
 export class ComponentFuelMeter {
   private consumedBefore = 0;
   private readonly counters: Counter[] = [];
+  private budget = 0;
+  private deadline = 0;
+  private cancelFlag: Int32Array | undefined;
   /** The first deliberate stop; re-thrown on every later call so a module cannot swallow it. */
   stop: StopMarker | undefined;
 
-  constructor(
-    private readonly budget: number,
-    private readonly deadline: number,
-    private readonly cancelFlag: Int32Array,
-  ) {}
+  /** Until armed, every request for fuel throws NotArmed: counters start at 0, so no guest code runs. */
+  arm(budget: number, deadline: number, cancelFlag: Int32Array): void {
+    this.budget = budget;
+    this.deadline = deadline;
+    this.cancelFlag = cancelFlag;
+  }
 
   /**
    * A counter for one core instance: `outOfFuel` is its `__ari.out_of_fuel` import, `bind` takes its exported
@@ -39,6 +48,7 @@ export class ComponentFuelMeter {
    */
   private refuel(asking: Counter): void {
     if (this.stop) throw this.stop;
+    if (!this.cancelFlag) throw new NotArmed();
     for (const c of this.counters) {
       if (!c.global) continue;
       this.consumedBefore += c.granted - Number(c.global.value as bigint);

@@ -1,6 +1,7 @@
 // Loads a component agent once: transpile (cached), pick its shape, instrument and compile every core module.
 import { AgentLoadError, type AgentSpec } from '../runtime.js';
 import { ARI, instrumentModule } from '../../sandbox/wasm/instrument.js';
+import { glueUrl } from './component-glue.js';
 import { transpileComponent, type TranspiledComponent } from './component-transpile.js';
 import type { ComponentArtifact, ComponentShape } from './worker-protocol.js';
 
@@ -57,6 +58,5 @@ export async function loadComponent(agent: AgentSpec, bytes: Uint8Array, maxMemo
     }
     if (!WebAssembly.Module.exports(cores[name]).some((x) => x.name === ARI.fuelGlobal)) throw fail(`core module ${name}: instrumentation left no fuel counter`);
   }
-  const glueUrl = `data:text/javascript;base64,${Buffer.from(t.glue).toString('base64')}`;
-  return { abi: shape, module: { glueUrl, cores } };
+  return { abi: shape, module: { glueUrl: glueUrl(t.glue), cores, wasi: shape === 'component-run' || t.imports.length > 0 } };
 }

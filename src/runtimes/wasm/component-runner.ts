@@ -1,10 +1,11 @@
-// Runs one component task inside a worker thread: a fresh instantiation of jco's glue over the instrumented core
-// modules, one fuel budget across them, and one ExecutionResult (never throws).
-import { emptyUsage, type ExecutionResult, type Limits } from '../../sandbox/limits.js';
+// Runs one component task inside a worker thread and reports one ExecutionResult (never throws). Each task gets a
+// fresh instance; while idle the worker pre-instantiates the next one for the component it just ran.
+import { emptyUsage, type ExecutionResult } from '../../sandbox/limits.js';
 import { LineSplitter } from '../../sandbox/output-cap.js';
-import { ARI } from '../../sandbox/wasm/instrument.js';
 import { parseAgentOutput } from '../agent-output.js';
-import { ComponentFuelMeter } from './component-fuel-meter.js';
+import {
+  arm, instantiateComponent, memoryBytes, oomFlagged, type ComponentApi, type ComponentInstance, type Instantiate, type TaskBinding,
+} from './component-instance.js';
 import type { ComponentWasi } from './component-wasi.js';
 import { fromRun, fromThrown, withOomVerdict } from './outcome-mapper.js';
 import { OutputLimitExceeded, ProcExit } from './outcome-markers.js';
@@ -13,49 +14,67 @@ import { isMemoryFailure } from './task-runner.js';
 import { threadCpuNs } from './thread-cpu.js';
 import type { ComponentArtifact, RunRequest } from './worker-protocol.js';
 
-const PAGE = 65536;
+type WasiModule = typeof import('./component-wasi.js');
 
-type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
-type Instantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports: Record<string, unknown>, core: InstantiateCore) => unknown;
-type Api = Record<string, any>;
+/** A spare instance holding more initial memory than this is not kept (it would sit idle in every worker). */
+const MAX_SPARE_MEMORY = 16 * 1024 * 1024;
 
 /** jco's `instantiate` per artifact: the glue is evaluated once per worker, each task only calls it. */
 const factories = new WeakMap<ComponentArtifact, Instantiate>();
-let wasiModule: Promise<typeof import('./component-wasi.js')> | undefined;
+/** Artifacts whose instantiation ran guest code or holds much memory: always instantiated on the task's clock. */
+const noSpare = new WeakSet<ComponentArtifact>();
+let wasiModule: Promise<WasiModule> | undefined;
+let spare: { artifact: ComponentArtifact; abi: RunRequest['abi']; ci: ComponentInstance } | undefined;
 
 export async function runComponentTask(artifact: ComponentArtifact, req: RunRequest, cancel: Int32Array, emitLog: (line: string) => void): Promise<ExecutionResult> {
   let instantiate = factories.get(artifact);
-  let wasi: typeof import('./component-wasi.js') | undefined;
+  let wasi: WasiModule | undefined;
   try {
     if (!instantiate) factories.set(artifact, (instantiate = ((await import(artifact.glueUrl)) as { instantiate: Instantiate }).instantiate));
-    if (req.abi === 'component-run') wasi = await (wasiModule ??= import('./component-wasi.js'));
+    if (artifact.wasi) wasi = await (wasiModule ??= import('./component-wasi.js'));
   } catch (e) {
-    const usage = emptyUsage();
-    return fromThrown(new Error(`component glue failed to load: ${(e as Error).message}`), usage);
+    return fromThrown(new Error(`component glue failed to load: ${(e as Error).message}`), emptyUsage());
   }
-  return runInstance(instantiate, artifact, req, cancel, emitLog, wasi);
+  const result = runOnce(instantiate, artifact, req, cancel, emitLog, wasi);
+  setImmediate(() => prepareSpare(instantiate!, artifact, req.abi, wasi));
+  return result;
 }
 
-function runInstance(
+function takeSpare(artifact: ComponentArtifact, abi: RunRequest['abi']): ComponentInstance | undefined {
+  const s = spare;
+  spare = undefined;
+  return s && s.artifact === artifact && s.abi === abi ? s.ci : undefined;
+}
+
+function prepareSpare(instantiate: Instantiate, artifact: ComponentArtifact, abi: RunRequest['abi'], wasi: WasiModule | undefined): void {
+  if (spare || noSpare.has(artifact)) return;
+  try {
+    const ci = instantiateComponent(instantiate, artifact, wasi && new wasi.ComponentWasi());
+    if (memoryBytes(ci.instances) > MAX_SPARE_MEMORY) noSpare.add(artifact);
+    else spare = { artifact, abi, ci };
+  } catch {
+    noSpare.add(artifact);
+  }
+}
+
+function runOnce(
   instantiate: Instantiate, artifact: ComponentArtifact, req: RunRequest, cancel: Int32Array,
-  emitLog: (line: string) => void, wasiModule: typeof import('./component-wasi.js') | undefined,
+  emitLog: (line: string) => void, wasiModule: WasiModule | undefined,
 ): ExecutionResult {
   const wallStart = performance.now();
   const cpuStart = threadCpuNs();
-  const meter = new ComponentFuelMeter(req.limits.fuel, req.deadline, cancel);
   const logs = new LineSplitter(emitLog);
-  const wasi = wasiModule && new wasiModule.ComponentWasi({
-    agentId: req.agentId, env: req.env, stdin: req.document, outputBytes: req.limits.outputBytes, log: (t) => logs.push(t),
-  });
-  const instances: WebAssembly.Instance[] = [];
+  const task: TaskBinding = {
+    wasi: { agentId: req.agentId, env: req.env, stdin: req.document, outputBytes: req.limits.outputBytes, log: (t) => logs.push(t) },
+    limits: req.limits, deadline: req.deadline, cancel,
+  };
+  let ci = takeSpare(artifact, req.abi);
   let run: AbiRun | undefined;
   let thrown: unknown;
   try {
-    const core = meteredInstantiator(meter, req.limits, instances);
-    // Everything handed to the glue is synchronous, so its generator-based instantiate completes without awaiting.
-    const api = instantiate((name) => artifact.cores[name]!, wasi?.imports() ?? {}, core);
-    if (api instanceof Promise) throw new Error('jco instantiation unexpectedly became asynchronous');
-    run = wasi ? runCommand(api as Api, wasi) : runExecuteTask(api as Api, req);
+    ci ??= instantiateComponent(instantiate, artifact, wasiModule && new wasiModule.ComponentWasi(), task);
+    arm(ci, task);
+    run = req.abi === 'component-run' && ci.wasi ? runCommand(ci.api, ci.wasi) : runExecuteTask(ci.api, req);
   } catch (e) {
     thrown = e;
   }
@@ -64,45 +83,26 @@ function runInstance(
   const usage = emptyUsage();
   usage.wallMs = performance.now() - wallStart;
   usage.cpuMs = cpuStart !== null && cpuEnd !== null ? (cpuEnd - cpuStart) / 1e6 : usage.wallMs;
-  usage.peakMemoryBytes = memoriesOf(instances).reduce((n, m) => n + m.buffer.byteLength, 0);
-  usage.fuelConsumed = meter.consumed();
-  usage.outputBytes = run?.outputBytes ?? (thrown instanceof OutputLimitExceeded ? thrown.offered : wasi?.stdout.total ?? 0);
+  usage.peakMemoryBytes = ci ? memoryBytes(ci.instances) : 0;
+  usage.fuelConsumed = ci?.meter.consumed() ?? 0;
+  usage.outputBytes = run?.outputBytes ?? (thrown instanceof OutputLimitExceeded ? thrown.offered : ci?.wasi?.stdout.total ?? 0);
   usage.exitCode = run?.exitCode ?? 0;
-  const oom = instances.some((i) => (i.exports[ARI.oomGlobal] as WebAssembly.Global | undefined)?.value === 1) || isMemoryFailure(thrown);
-  const result = run && !meter.stop ? fromRun(run, usage) : fromThrown(meter.stop ?? thrown, usage);
+  const oom = (ci !== undefined && oomFlagged(ci.instances)) || isMemoryFailure(thrown);
+  const stop = ci?.meter.stop;
+  const result = run && !stop ? fromRun(run, usage) : fromThrown(stop ?? thrown, usage);
   return withOomVerdict(result, oom, req.limits.memoryBytes);
 }
 
-/** jco's `instantiateCore`: links the fuel import, binds the counter, applies the task's memory limit, runs a deferred start. */
-function meteredInstantiator(meter: ComponentFuelMeter, limits: Limits, instances: WebAssembly.Instance[]): InstantiateCore {
-  const maxPages = Math.floor(limits.memoryBytes / PAGE);
-  return (module, imports) => {
-    const counter = meter.counter();
-    const instance = new WebAssembly.Instance(module, { ...imports, [ARI.importModule]: { [ARI.outOfFuel]: counter.outOfFuel } });
-    instances.push(instance);
-    const exports = instance.exports as Record<string, unknown>;
-    counter.bind(exports[ARI.fuelGlobal] as WebAssembly.Global);
-    (exports[ARI.memMaxPagesGlobal] as WebAssembly.Global).value = maxPages;
-    const size = memoriesOf(instances).reduce((n, m) => n + m.buffer.byteLength, 0);
-    if (size > limits.memoryBytes) throw new RangeError(`initial memory of ${size} bytes is above the limit`);
-    (exports[ARI.startExport] as (() => void) | undefined)?.();
-    return instance;
-  };
-}
-
-/** Distinct memories of the component (one module usually defines it, others import it). */
-function memoriesOf(instances: WebAssembly.Instance[]): WebAssembly.Memory[] {
-  const seen = new Set<WebAssembly.Memory>();
-  for (const i of instances) for (const v of Object.values(i.exports)) if (v instanceof WebAssembly.Memory) seen.add(v);
-  return [...seen];
-}
-
-/** A `result` err returned by the component: jco throws it as an error carrying `payload`. */
+/**
+ * A `result` err returned by the component: jco throws it as a ComponentError carrying `payload`, or (for a
+ * top-level string err, in newer glue) throws the string itself. Our markers and traps are Errors without payload.
+ */
 function errPayload(e: unknown): { payload: unknown } | undefined {
+  if (typeof e === 'string') return { payload: e };
   return e instanceof Error && Object.hasOwn(e, 'payload') ? (e as Error & { payload: unknown }) : undefined;
 }
 
-function runCommand(api: Api, wasi: ComponentWasi): AbiRun {
+function runCommand(api: ComponentApi, wasi: ComponentWasi): AbiRun {
   const run = api.run ?? Object.entries(api).find(([k]) => k.startsWith('wasi:cli/run@'))?.[1];
   let exitCode = 0;
   try {
@@ -116,19 +116,20 @@ function runCommand(api: Api, wasi: ComponentWasi): AbiRun {
   return { parsed, outputBytes: wasi.stdout.total, exitCode };
 }
 
-function runExecuteTask(api: Api, req: RunRequest): AbiRun {
+/** execute-task: ok(doc) is the usual result document; err(msg) is the agent's own failure (AGENT_ERROR). */
+function runExecuteTask(api: ComponentApi, req: RunRequest): AbiRun {
   let text: string;
+  let failed = false;
   try {
     text = api.executeTask(req.document) as string;
   } catch (e) {
     const err = errPayload(e);
     if (!err) throw e;
-    const message = String(err.payload);
-    const outputBytes = Buffer.byteLength(message);
-    if (outputBytes > req.limits.outputBytes) throw new OutputLimitExceeded(req.limits.outputBytes, outputBytes);
-    return { parsed: { status: 'FAILED', error: { code: 'AGENT_ERROR', message: message.slice(0, 4096) }, metrics: {} }, outputBytes, exitCode: 0 };
+    text = String(err.payload);
+    failed = true;
   }
   const outputBytes = Buffer.byteLength(text);
   if (outputBytes > req.limits.outputBytes) throw new OutputLimitExceeded(req.limits.outputBytes, outputBytes);
-  return { parsed: parseAgentOutput(text), outputBytes, exitCode: 0 };
+  const parsed = failed ? { status: 'FAILED' as const, error: { code: 'AGENT_ERROR' as const, message: text.slice(0, 4096) }, metrics: {} } : parseAgentOutput(text);
+  return { parsed, outputBytes, exitCode: 0 };
 }

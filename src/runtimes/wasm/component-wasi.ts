@@ -1,5 +1,5 @@
-// WASI preview 2 for one component task: preview2-shim as a sandbox (no preopens, network off, only the agent's
-// env and args, no host cwd), stdin = the task, stdout captured and capped, stderr = logs, exit = an unwind.
+// WASI preview 2 for component tasks: preview2-shim as a sandbox (no preopens, network off, only the agent's env
+// and args, no host cwd), stdin = the task, stdout captured and capped, stderr = logs, exit = an unwind.
 // Imported lazily by the worker: loading preview2-shim starts its own I/O helper thread.
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { streams } from '@bytecodealliance/preview2-shim/io';
@@ -18,6 +18,12 @@ type Write = (buf: Uint8Array) => void;
 const BaseOutput = streams.OutputStream as unknown as new () => object;
 const BaseInput = streams.InputStream as unknown as new () => object;
 
+/** WASI caps a write at what check-write granted; a larger request is the guest's bug (a trap), never a huge allocation. */
+function zeroes(len: bigint): Uint8Array {
+  if (len > WRITE_CHUNK) throw new Error(`write-zeroes of ${len} bytes exceeds the ${WRITE_CHUNK}-byte check-write permit`);
+  return new Uint8Array(Number(len));
+}
+
 /** An output stream that never reaches the host: every write goes to `sink`. No pollables (they need the shim's I/O thread). */
 class SinkOutput extends BaseOutput {
   constructor(private readonly sink: Write) { super(); }
@@ -26,15 +32,25 @@ class SinkOutput extends BaseOutput {
   blockingWriteAndFlush(buf: Uint8Array): void { this.sink(buf); }
   flush(): void {}
   blockingFlush(): void {}
-  writeZeroes(len: bigint): void { this.sink(new Uint8Array(Number(len))); }
-  blockingWriteZeroesAndFlush(len: bigint): void { this.sink(new Uint8Array(Number(len))); }
+  writeZeroes(len: bigint): void { this.sink(zeroes(len)); }
+  blockingWriteZeroesAndFlush(len: bigint): void { this.sink(zeroes(len)); }
   subscribe(): never { throw new Error('wasi:io/streams subscribe is not supported on stdout/stderr'); }
 }
 
+/** Stdin handed out before the task is bound: reads whatever input the task binds later. */
+class ProxyInput extends BaseInput {
+  constructor(private readonly current: () => FixedInput) { super(); }
+  read(len: bigint): Uint8Array { return this.current().read(len); }
+  blockingRead(len: bigint): Uint8Array { return this.current().read(len); }
+  skip(len: bigint): bigint { return this.current().skip(len); }
+  blockingSkip(len: bigint): bigint { return this.current().skip(len); }
+  subscribe(): never { throw new Error('wasi:io/streams subscribe is not supported on stdin'); }
+}
+
 /** Stdin: the task document, then `closed`. */
-class FixedInput extends BaseInput {
+class FixedInput {
   private pos = 0;
-  constructor(private readonly data: Buffer) { super(); }
+  constructor(private readonly data: Buffer) {}
   read(len: bigint): Uint8Array {
     if (this.pos >= this.data.length) throw CLOSED;
     const n = Math.min(Number(len), this.data.length - this.pos);
@@ -42,13 +58,11 @@ class FixedInput extends BaseInput {
     this.pos += n;
     return out;
   }
-  blockingRead(len: bigint): Uint8Array { return this.read(len); }
   skip(len: bigint): bigint { return BigInt(this.read(len).length); }
-  blockingSkip(len: bigint): bigint { return this.skip(len); }
-  subscribe(): never { throw new Error('wasi:io/streams subscribe is not supported on stdin'); }
 }
 
-export interface ComponentWasiOptions {
+/** What one task binds into a (possibly pre-instantiated) component's WASI. */
+export interface ComponentWasiTask {
   agentId: string;
   env: Record<string, string>;
   stdin: string;
@@ -56,29 +70,38 @@ export interface ComponentWasiOptions {
   log: (text: string) => void;
 }
 
+/**
+ * Built before its task is known (a worker may pre-instantiate the next task's component while idle): every
+ * host function reads the task through `bind`, and refuses to do anything before it.
+ */
 export class ComponentWasi {
-  readonly stdout: CappedBuffer;
-  private readonly shim: WASIShim;
+  stdout = new CappedBuffer(0);
+  private task: ComponentWasiTask | undefined;
+  private stdin = new FixedInput(Buffer.alloc(0));
+  private env: [string, string][] = [];
+  private args: string[] = [];
+  // enableNetwork must be false explicitly: preview2-shim defaults it to true.
+  private readonly shim = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } });
 
-  constructor(private readonly opts: ComponentWasiOptions) {
-    this.stdout = new CappedBuffer(opts.outputBytes);
-    // enableNetwork must be false explicitly: preview2-shim defaults it to true.
-    this.shim = new WASIShim({ sandbox: { preopens: {}, env: opts.env, args: [opts.agentId], enableNetwork: false } });
+  bind(task: ComponentWasiTask): void {
+    this.task = task;
+    this.stdout = new CappedBuffer(task.outputBytes);
+    this.stdin = new FixedInput(Buffer.from(task.stdin));
+    this.env = Object.entries(task.env);
+    this.args = [task.agentId];
   }
 
   /** The import object for jco's `instantiate` (unversioned interface names, as jco's glue asks for them). */
   imports(): Record<string, unknown> {
-    const imports: Record<string, unknown> = this.shim.getImportObject() as unknown as Record<string, unknown>;
-    const stdin = new FixedInput(Buffer.from(this.opts.stdin));
+    const imports = this.shim.getImportObject() as unknown as Record<string, unknown>;
     const stdout = new SinkOutput((buf) => {
       if (!this.stdout.push(buf)) throw new OutputLimitExceeded(this.stdout.cap, this.stdout.total);
     });
-    const stderr = new SinkOutput((buf) => this.opts.log(utf8.decode(buf.subarray(0, MAX_LOG_WRITE))));
-    const env = Object.entries(this.opts.env);
-    const args = [this.opts.agentId];
+    const stderr = new SinkOutput((buf) => this.task?.log(utf8.decode(buf.subarray(0, MAX_LOG_WRITE))));
+    const stdin = new ProxyInput(() => this.stdin);
     return {
       ...imports,
-      'wasi:cli/environment': { getEnvironment: () => env, getArguments: () => args, initialCwd: () => undefined },
+      'wasi:cli/environment': { getEnvironment: () => this.env, getArguments: () => this.args, initialCwd: () => undefined },
       // The shim's exit calls process.exit, which would end the worker thread: unwind the instance instead.
       'wasi:cli/exit': {
         exit: (status: { tag: string }) => { throw new ProcExit(status.tag === 'err' ? 1 : 0); },

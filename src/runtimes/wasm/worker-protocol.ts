@@ -10,6 +10,8 @@ export type ComponentShape = 'component-run' | 'component-task';
 export interface ComponentArtifact {
   glueUrl: string;
   cores: Record<string, WebAssembly.Module>;
+  /** The component imports WASI interfaces (every command does; a task component may). */
+  wasi: boolean;
 }
 
 /** What a task instantiates: a core module, or a component's parts. */

@@ -1,5 +1,6 @@
 // Small synchronous cgroupfs helpers: kernel pseudo-files answer in microseconds, so sync keeps the callers simple.
 import { readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export function readText(dir: string, file: string): string | null {
@@ -46,6 +47,16 @@ export function listPids(dir: string): number[] {
 export function removeDir(dir: string): boolean {
   try {
     rmdirSync(dir);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/** removeDir off the event loop (a memory cgroup's rmdir can take milliseconds on a busy host). */
+export async function removeDirAsync(dir: string): Promise<boolean> {
+  try {
+    await rmdir(dir);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT';

@@ -22,6 +22,12 @@ export function processStartTime(pid: number | 'self'): string | null {
 
 export class CgroupTree {
   private readonly tasks = new Set<TaskCgroup>();
+  /** Empty cgroups made ahead of need: a mkdir per hierarchy is the slow part of a task cgroup, so it is kept off the task's path. */
+  private readonly spares: TaskCgroup[] = [];
+  private spareTarget = 0;
+  private refilling: Promise<void> | null = null;
+  private closed = false;
+  private spareSeq = 0;
 
   private constructor(readonly layout: CgroupLayout, readonly name: string, private readonly dirs: Partial<Record<Controller, string>>) {}
 
@@ -70,6 +76,46 @@ export class CgroupTree {
     return cg;
   }
 
+  /** Keeps `count` empty cgroups ready for takeTask(), refilled in the background. */
+  keepSpares(count: number): void {
+    this.spareTarget = count;
+    this.refillSpares();
+  }
+
+  get spareCount(): number {
+    return this.spares.length;
+  }
+
+  /** A task cgroup with these limits: a spare when one is ready (then refilled off this path), else made now. */
+  takeTask(limits: CgroupLimits): TaskCgroup {
+    const spare = this.spares.pop();
+    this.refillSpares();
+    if (!spare) return this.createTask(`c${++this.spareSeq}`, limits);
+    this.tasks.add(spare);
+    try {
+      spare.setLimits(limits);
+    } catch (e) {
+      void this.destroyTask(spare);
+      throw e;
+    }
+    return spare;
+  }
+
+  private refillSpares(): void {
+    if (this.refilling || this.closed || this.spares.length >= this.spareTarget) return;
+    this.refilling = (async () => {
+      try {
+        while (!this.closed && this.spares.length < this.spareTarget) {
+          this.spares.push(await TaskCgroup.createEmpty(this.layout, this.dirs, `task-s${++this.spareSeq}`));
+        }
+      } catch {
+        // takeTask makes its cgroup itself (and reports why it cannot); the next take retries the refill
+      } finally {
+        this.refilling = null;
+      }
+    })();
+  }
+
   async destroyTask(cg: TaskCgroup, timeoutMs = REAP_TIMEOUT_MS): Promise<boolean> {
     const ok = await cg.destroy(timeoutMs);
     if (ok) this.tasks.delete(cg);
@@ -78,7 +124,10 @@ export class CgroupTree {
 
   /** Kills every task and removes the whole subtree. */
   async close(): Promise<boolean> {
+    this.closed = true;
+    await this.refilling;
     let ok = true;
+    for (const cg of this.spares.splice(0)) ok = (await cg.destroy(0)) && ok;
     for (const cg of [...this.tasks]) ok = (await this.destroyTask(cg)) && ok;
     ok = (await destroySubtree(this.layout, this.name)) && ok;
     return ok;

@@ -1,9 +1,10 @@
 // One task's cgroup (v1: a directory per controller hierarchy; v2: one directory): limits, usage, freeze-kill, removal.
 import { existsSync, mkdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REAP_POLL_MS } from '../kill-escalation.js';
 import type { CgroupLayout, Controller } from './cgroup-detect.js';
-import { killPids, listPids, readKeyed, readNumber, readText, removeDir, sleep, writeText } from './cgroup-fs.js';
+import { killPids, listPids, readKeyed, readNumber, readText, removeDir, removeDirAsync, sleep, writeText } from './cgroup-fs.js';
 
 export interface CgroupLimits {
   memoryBytes: number;
@@ -35,7 +36,19 @@ export class TaskCgroup {
   static create(layout: CgroupLayout, parents: Partial<Record<Controller, string>>, name: string, limits: CgroupLimits): TaskCgroup {
     const cg = TaskCgroup.attach(layout, parents, name);
     for (const d of cg.dirs) if (!existsSync(d)) mkdirSync(d);
-    cg.apply(limits);
+    cg.setLimits(limits);
+    return cg;
+  }
+
+  /** Creates the directories without limits, all hierarchies at once (a spare, limited when a task takes it). */
+  static async createEmpty(layout: CgroupLayout, parents: Partial<Record<Controller, string>>, name: string): Promise<TaskCgroup> {
+    const cg = TaskCgroup.attach(layout, parents, name);
+    const made = await Promise.allSettled(cg.dirs.map((d) => mkdir(d)));
+    const failed = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      for (const d of cg.dirs) removeDir(d);
+      throw failed.reason;
+    }
     return cg;
   }
 
@@ -51,7 +64,8 @@ export class TaskCgroup {
     return this.dirs.map((d) => join(d, 'cgroup.procs'));
   }
 
-  private apply(l: CgroupLimits): void {
+  /** Writes the limits; only while no process is inside (a fresh or spare cgroup). Throws when the kernel refuses one. */
+  setLimits(l: CgroupLimits): void {
     const must = (dir: string | undefined, file: string, value: string | number): void => {
       if (dir && !writeText(dir, file, String(value))) throw new Error(`cgroup: cannot write ${value} to ${join(dir, file)}`);
     };
@@ -142,8 +156,7 @@ export class TaskCgroup {
     if (this.pids().length > 0) await this.killAll();
     const empty = await this.waitEmpty(timeoutMs);
     this.thaw();
-    let removed = true;
-    for (const d of this.dirs) removed = removeDir(d) && removed;
-    return empty && removed;
+    const removed = await Promise.all(this.dirs.map(removeDirAsync));
+    return empty && removed.every(Boolean);
   }
 }

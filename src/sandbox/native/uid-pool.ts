@@ -19,6 +19,16 @@ export class UidPool {
     return this.free.length;
   }
 
+  /** A free uid now, or undefined (never waits: for work that must not hold up tasks, like filling a pool). */
+  tryAcquire(): number | undefined {
+    return this.free.shift();
+  }
+
+  /** Callers waiting in acquire(). */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
   /** A free uid now, or the next one released (the scheduler normally keeps concurrency ≤ pool size). */
   acquire(signal?: AbortSignal): Promise<number> {
     const uid = this.free.shift();

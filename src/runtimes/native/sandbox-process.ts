@@ -1,0 +1,206 @@
+// One sandbox process: spawned (for its task, or ahead of it by a pool), bound to exactly one task, then retired.
+import { execa, type ResultPromise } from 'execa';
+import { emptyUsage, type ErrorCode, type ExecutionResult, type TerminalStatus } from '../../sandbox/limits.js';
+import { CappedBuffer, LineSplitter } from '../../sandbox/output-cap.js';
+import { killPids } from '../../sandbox/native/cgroup-fs.js';
+import type { Rlimits } from '../../sandbox/native/rlimits.js';
+import { JOIN_FAILED_EXIT, sandboxCommand } from '../../sandbox/native/sandbox-command.js';
+import type { TaskCgroup } from '../../sandbox/native/task-cgroup.js';
+import { parseAgentOutput } from '../agent-output.js';
+import { taskDocument, type AgentSpec, type ExecutionHooks, type ExecutionTask } from '../runtime.js';
+import type { SandboxHost } from './sandbox-host.js';
+import { decodeExit, StatusReader } from './sandbox-status.js';
+
+/** Why we ended the sandbox ourselves; the first reason wins. */
+type KillReason = 'TIMEOUT' | 'CPU_LIMIT' | 'OUTPUT_LIMIT' | 'CANCELLED';
+const CHILD_FD_SECCOMP = 3;
+const CHILD_FD_STATUS = 4;
+const CPU_POLL_MS = 20;
+/** Output an agent writes before it is handed a task (a pooled one printing early) is held up to this, then it is discarded. */
+const EARLY_OUTPUT_CAP = 1 << 20;
+
+const spawnOptions = (seccomp: Uint8Array) => ({
+  stdio: ['pipe', 'pipe', 'pipe', seccomp, 'pipe'] as ['pipe', 'pipe', 'pipe', Uint8Array, 'pipe'],
+  env: {},
+  extendEnv: false,
+  buffer: false,
+  reject: false,
+  stripFinalNewline: false,
+} as const);
+
+function result(status: TerminalStatus, usage: ExecutionResult['usage'], code?: ErrorCode, message?: string): ExecutionResult {
+  return { status, usage, metrics: {}, ...(code ? { error: { code, message: message ?? code } } : {}) };
+}
+
+const KILL_MESSAGES: Record<KillReason, (t: ExecutionTask) => string> = {
+  TIMEOUT: (t) => `timed out after ${t.limits.timeoutMs} ms`,
+  CPU_LIMIT: (t) => `CPU time limit of ${t.limits.cpuMillis} ms exceeded`,
+  OUTPUT_LIMIT: (t) => `output exceeded ${t.limits.outputBytes} bytes`,
+  CANCELLED: () => 'cancelled',
+};
+
+export class SandboxProcess {
+  private readonly child: ResultPromise<ReturnType<typeof spawnOptions>>;
+  private readonly status = new StatusReader();
+  private readonly stderrTail: string[] = [];
+  private readonly logs: LineSplitter;
+  /** stdout before a task is bound; then the task's capped buffer. */
+  private early: Buffer[] | null = [];
+  private earlyBytes = 0;
+  private stdout: CappedBuffer | null = null;
+  private onLog?: (line: string) => void;
+  private pendingLogs: string[] = [];
+  private reason?: KillReason;
+  private killing?: Promise<void>;
+  private onOverflow: () => void = () => void this.discard();
+  private bound = false;
+  private retired = false;
+  private exitedFlag = false;
+  /** Settles when the sandbox's outer process exited. */
+  readonly ended: Promise<void>;
+  /** True once bwrap reported the sandbox's pid 1 (set up, agent exec'd); false when it ended first. */
+  readonly ready: Promise<boolean>;
+
+  /** Spawns the agent in its sandbox. The uid and cgroup are the sandbox's until retire() hands them back. */
+  constructor(private readonly host: SandboxHost, agent: AgentSpec, readonly uid: number, readonly cg: TaskCgroup, rlimits: Rlimits, readonly spawnedAt = performance.now()) {
+    const { file, args } = sandboxCommand(host.tools, {
+      command: agent.command!, binds: agent.binds ?? [], cwd: agent.cwd, env: agent.env, uid, rlimits,
+      tmpfsBytes: host.tmpfsBytes, cgroupProcs: cg.procsFiles, seccompFd: CHILD_FD_SECCOMP, statusFd: CHILD_FD_STATUS,
+    });
+    this.child = execa(file, args, spawnOptions(host.seccomp));
+    this.logs = new LineSplitter((line) => {
+      if (this.stderrTail.push(line) > 8) this.stderrTail.shift();
+      if (this.onLog) this.onLog(line);
+      else if (!this.bound) this.pendingLogs.push(line); // LineSplitter caps the total
+    });
+    this.child.stdin?.on('error', () => {}); // an agent that exits without reading its input is not our error
+    this.child.stdout?.on('data', (c: Buffer) => this.pushStdout(c));
+    this.child.stderr?.on('data', (c: Buffer) => this.logs.push(c));
+    let readyNow: (ok: boolean) => void = () => {};
+    this.ready = new Promise((r) => { readyNow = r; });
+    this.child.stdio[CHILD_FD_STATUS]?.on('data', (c: Buffer) => {
+      this.status.push(c);
+      if (this.status.status.childPid !== undefined) readyNow(true);
+    });
+    this.ended = this.child.then(() => { this.exitedFlag = true; readyNow(false); });
+  }
+
+  /** Still alive and never handed a task (nor discarded): a pool may hand it out. */
+  get usable(): boolean {
+    return !this.bound && !this.exitedFlag;
+  }
+
+  private pushStdout(c: Buffer): void {
+    if (this.stdout) {
+      if (!this.stdout.push(c)) this.kill('OUTPUT_LIMIT');
+      return;
+    }
+    this.early!.push(c);
+    this.earlyBytes += c.length;
+    if (this.earlyBytes > EARLY_OUTPUT_CAP) this.onOverflow();
+  }
+
+  private kill(why?: KillReason): Promise<void> {
+    this.reason ??= why;
+    this.killing ??= killSandbox(this.cg, this.status, () => this.child.kill('SIGKILL'));
+    return this.killing;
+  }
+
+  /**
+   * Hands the sandbox its task and waits for it to end. `deadline` (performance.now() ms) bounds the whole run;
+   * `startedAt` is where wall time counts from (the spawn for a cold sandbox, the hand-over for a pooled one).
+   */
+  async run(task: ExecutionTask, signal: AbortSignal, hooks: ExecutionHooks, deadline: number, startedAt = performance.now()): Promise<ExecutionResult> {
+    if (this.bound) throw new Error('a sandbox runs exactly one task');
+    this.bound = true;
+    this.onOverflow = () => {};
+    const { limits } = task;
+    this.onLog = hooks.onLog;
+    for (const line of this.pendingLogs.splice(0)) this.onLog?.(line);
+    this.stdout = new CappedBuffer(limits.outputBytes);
+    for (const c of this.early!.splice(0)) this.pushStdout(c);
+    this.early = null;
+
+    const T0 = performance.now(); const tr = (k: string) => (globalThis as any).__tr?.(k, performance.now() - T0);
+    this.child.stdout?.once('data', () => tr('stdout'));
+    this.child.once('exit', () => tr('exit'));
+    this.child.once('close', () => tr('close'));
+    this.child.stdin?.end(taskDocument(task));
+    const timer = setTimeout(() => void this.kill('TIMEOUT'), Math.max(0, deadline - performance.now()));
+    const cpuWatch = setInterval(() => { if (this.cg.cpuMs() >= limits.cpuMillis) void this.kill('CPU_LIMIT'); }, CPU_POLL_MS);
+    const onAbort = (): void => void this.kill('CANCELLED');
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+
+    const ended = await this.child; tr('execa');
+    clearTimeout(timer);
+    clearInterval(cpuWatch);
+    signal.removeEventListener('abort', onAbort);
+    await this.killing;
+    this.logs.flush();
+    this.status.end();
+    const wallMs = Math.round(performance.now() - startedAt); tr('done');
+    try {
+      return this.outcome(task, ended, wallMs);
+    } finally {
+      this.retire();
+    }
+  }
+
+  private outcome(task: ExecutionTask, ended: { exitCode?: number; signal?: string }, wallMs: number): ExecutionResult {
+    const { limits } = task;
+    const stdout = this.stdout!;
+    const cgUsage = this.cg.usage();
+    const st = this.status.status;
+    const exit = st.exitCode !== undefined ? decodeExit(st.exitCode) : { exitCode: ended.exitCode ?? -1, signal: ended.signal ?? '' };
+    const usage = { ...emptyUsage(), wallMs, cpuMs: Math.round(cgUsage.cpuMs), peakMemoryBytes: cgUsage.peakMemoryBytes, exitCode: exit.exitCode, signal: exit.signal, outputBytes: stdout.total };
+
+    if (this.reason) return result(this.reason, usage, this.reason, KILL_MESSAGES[this.reason](task));
+    if (cgUsage.oomKills > 0) return result('OUT_OF_MEMORY', usage, 'OUT_OF_MEMORY', `memory limit of ${limits.memoryBytes} bytes exceeded`);
+    if (exit.signal === 'SIGXCPU' || (exit.signal === 'SIGKILL' && cgUsage.cpuMs >= limits.cpuMillis)) {
+      return result('CPU_LIMIT', usage, 'CPU_LIMIT', KILL_MESSAGES.CPU_LIMIT(task));
+    }
+    if (st.childPid === undefined || (ended.exitCode === JOIN_FAILED_EXIT && st.exitCode === undefined)) {
+      const why = this.stderrTail.join('\n') || `sandbox exited with ${ended.exitCode ?? ended.signal}`;
+      return result('FAILED', usage, 'SANDBOX_ERROR', `the sandbox did not start: ${why}`);
+    }
+    const parsed = parseAgentOutput(stdout.toString(), { exitCode: exit.exitCode, signal: exit.signal || undefined });
+    return { ...parsed, usage };
+  }
+
+  /** Ends an unused sandbox (pool shrink or close, or an idle agent that misbehaved) and retires it. */
+  async discard(): Promise<void> {
+    this.bound = true; // never to be handed a task now
+    this.onOverflow = () => {};
+    await this.kill();
+    await this.child;
+    this.retire();
+  }
+
+  /** Hands the uid and cgroup back (off the answer's path: the host removes the cgroup, then frees the uid). Once. */
+  retire(): void {
+    if (this.retired) return;
+    this.retired = true;
+    this.host.retire(this.cg, this.uid);
+  }
+}
+
+/**
+ * Kills the whole sandbox. The namespace's pid 1 gets the SIGKILL: the kernel then kills everything in the
+ * namespace and bwrap, still alive, reaps it and exits (killing bwrap too would orphan pid 1 to the host's slow
+ * init). pid 1 is killed only while it is listed in our cgroup, so the pid cannot have been reused by anyone
+ * outside the sandbox. Before pid 1 exists (bwrap still setting up), everything in the cgroup is killed with
+ * the cgroup frozen, so nothing can fork or reap while we pick targets.
+ */
+async function killSandbox(cg: TaskCgroup, status: StatusReader, killOuter: () => void): Promise<void> {
+  const pid1 = status.status.childPid;
+  if (pid1 !== undefined && cg.pids().includes(pid1)) {
+    killPids([pid1]);
+    return;
+  }
+  const frozen = await cg.freeze();
+  const pids = cg.pids();
+  if (pids.length) killPids(pids);
+  else killOuter(); // not yet in the cgroup (or already gone: then this is a no-op)
+  if (frozen) cg.thaw();
+}
