@@ -46,7 +46,7 @@ function math(backend: Backend, agent: string, weight: number): SoakKind {
 }
 
 const wasmHostile = (name: string, weight: number, limits: Record<string, number>, ...ok: string[]): SoakKind => ({
-  name: `${name}/wasm`, backend: 'wasm', hostile: true, agent: `wasm-${name}`, capability: 'run', weight, input: () => ({}), limits, check: status(...ok),
+  name: `${name}${limits.fuel ? '-fuel' : ''}/wasm`, backend: 'wasm', hostile: true, agent: `wasm-${name}`, capability: 'run', weight, input: () => ({}), limits, check: status(...ok),
 });
 const nativeHostile = (mode: string, extra: Record<string, unknown>, weight: number, limits: Record<string, number>, check: SoakKind['check']): SoakKind => ({
   name: `${mode}/native`, backend: 'native', hostile: true, agent: 'hostile-native', capability: 'run', weight, input: () => ({ mode, ...extra }), limits, check,

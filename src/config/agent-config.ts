@@ -70,6 +70,7 @@ export function readAgent(value: unknown, index: number, baseDir: string, max: L
     spec.binds = (strList(t, 'binds', path) ?? []).map((b, i) => existingFile(resolvePath(baseDir, b), `${path}.binds[${i}]`));
     const cwd = optStr(t, 'cwd', path);
     if (cwd !== undefined) spec.cwd = resolvePath(baseDir, cwd);
+    spec.pool = int(t, 'pool', path, 0, 0, 64);
   }
   if (runtime === 'docker') {
     spec.image = str(t, 'image', path);

@@ -54,6 +54,20 @@ describe('cgroups', () => {
     for (const d of cg.dirs) expect(existsSync(d)).toBe(false);
   });
 
+  it('keeps empty spares ready, limits one when a task takes it, and removes them on close', async () => {
+    const own = CgroupTree.open(layout);
+    own.keepSpares(2);
+    await until(() => own.spareCount === 2);
+    expect(own.spareCount).toBe(2);
+    const cg = own.takeTask({ memoryBytes: 40 << 20, pids: 5, cpus: 1 });
+    const pidsDir = cg.dirs.find((d) => d.startsWith(layout.dirs.pids!))!;
+    expect(readFileSync(join(pidsDir, 'pids.max'), 'utf8').trim()).toBe('5');
+    await until(() => own.spareCount === 2); // refilled in the background
+    expect(own.spareCount).toBe(2);
+    expect(await own.close()).toBe(true);
+    for (const d of own.treeDirs) expect(existsSync(d)).toBe(false);
+  });
+
   it('kills a whole process tree and removes the cgroup', async () => {
     const cg = tree.createTask('kill', { memoryBytes: 64 << 20, pids: 16, cpus: 1 });
     startTreeIn(cg);

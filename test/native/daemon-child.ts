@@ -1,9 +1,9 @@
-// A daemon-like process for the kill test: starts a NativeRuntime and runs long sandboxed tasks until it is SIGKILLed.
+// A daemon-like process for the kill test: starts a NativeRuntime with a filled sandbox pool and runs long sandboxed tasks until it is SIGKILLed.
 import { NativeRuntime } from '../../src/runtimes/native/native-runtime.js';
-import { HOSTILE, LIMITS } from './native-helpers.js';
+import { HOSTILE, LIMITS, MATH } from './native-helpers.js';
 
 const [start, count] = process.argv.slice(2).map(Number);
-const rt = new NativeRuntime({ uidRange: [start, count] });
+const rt = new NativeRuntime({ uidRange: [start, count], agentLimits: () => LIMITS });
 await rt.start();
 const h = await rt.health();
 if (!h.available) {
@@ -15,5 +15,9 @@ const inputs = [{ mode: 'sleep', seconds: 120 }, { mode: 'detach' }, { mode: 'sp
 inputs.forEach((input, i) => {
   void rt.execute(HOSTILE, { taskId: `victim-${i}`, agentId: HOSTILE.id, capability: 'run', input, limits }, new AbortController().signal);
 });
+// pre-started sandboxes idle on stdin must die with the daemon like running ones
+const pooled = { ...MATH, id: 'math-pooled', pool: 2 };
+await rt.prepare(pooled);
+await rt.pool(pooled.id)!.filled();
 process.stdout.write('started\n');
 setInterval(() => {}, 1000);

@@ -14,6 +14,11 @@ describe('native agent config', () => {
     expect(spec.runtime).toBe('native');
   });
 
+  it('takes a pool size (pre-started sandboxes), bounded', () => {
+    expect(load({ pool: 2 })().pool).toBe(2);
+    expect(load({ pool: 65 })).toThrow(/pool/);
+  });
+
   it('names an unknown field', () => {
     expect(load({ comand: ['/x'] })).toThrow(/unknown key "comand"/);
     expect(load({ image: 'x' })).toThrow(/unknown key "image"/);

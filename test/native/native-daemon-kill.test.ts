@@ -25,8 +25,8 @@ describe('daemon killed mid-task', () => {
     try {
       expect(await waitFor(() => out.includes('started') || out.includes('unavailable'), 20_000), out).toBe(true);
       if (out.includes('unavailable')) throw new Error(`native backend unavailable: ${out} (run scripts/setup-host.sh as root)`);
-      // the sleeper and the spinner, each pid 1 of its namespace under bwrap's monitor
-      expect(await waitFor(() => processesOfUids(...UIDS).length >= 4, 10_000)).toBe(true);
+      // the sleeper, the spinner and two pooled sandboxes, each pid 1 of its namespace under bwrap's monitor
+      expect(await waitFor(() => processesOfUids(...UIDS).length >= 6, 10_000)).toBe(true);
       expect(cgroupDirsOf(child.pid!).length).toBeGreaterThan(0);
     } finally {
       child.kill('SIGKILL');

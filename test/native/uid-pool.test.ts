@@ -23,6 +23,17 @@ describe('UidPool', () => {
     expect(second).toBe(first);
   });
 
+  it('tryAcquire never waits, and a release goes to a waiter before the free list', async () => {
+    const pool = new UidPool(2_000_000, 1);
+    const u = pool.tryAcquire()!;
+    expect(pool.tryAcquire()).toBeUndefined();
+    const waiting = pool.acquire();
+    expect(pool.waiting).toBe(1);
+    pool.release(u);
+    expect(pool.tryAcquire()).toBeUndefined(); // the waiter got it
+    expect(await waiting).toBe(u);
+  });
+
   it('drops an aborted waiter', async () => {
     const pool = new UidPool(2_000_000, 1);
     const u = await pool.acquire();

@@ -152,13 +152,13 @@ describe('crashes and hostile modules', () => {
     await expect(runtime.prepare(a)).rejects.toThrow(/env\.system/);
   });
 
-  it('rejects components clearly for now', async () => {
+  it('rejects a broken component clearly (components themselves: components.test.ts)', async () => {
     const a = agentFor('component', await watFile('core', '(module)'));
     const { writeFileSync, readFileSync } = await import('node:fs');
     const bytes = readFileSync(a.module!);
     bytes.set([0x0d, 0x00, 0x01, 0x00], 4);
     writeFileSync(a.module!, bytes);
-    await expect(runtime.prepare(a)).rejects.toThrow(/components not supported yet/);
+    await expect(runtime.prepare(a)).rejects.toThrow(/component .*: component exports neither execute-task .* nor wasi:cli\/run/);
   });
 
   it('denies WASI file and socket access', async () => {

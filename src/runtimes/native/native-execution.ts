@@ -5,8 +5,6 @@ import type { AgentSpec, ExecutionHooks, ExecutionTask } from '../runtime.js';
 import { sandboxLimits, type SandboxHost } from './sandbox-host.js';
 import { SandboxProcess } from './sandbox-process.js';
 
-export type { SandboxHost } from './sandbox-host.js';
-
 function failed(code: 'CANCELLED' | 'SANDBOX_ERROR', message: string): ExecutionResult {
   return { status: code === 'CANCELLED' ? 'CANCELLED' : 'FAILED', usage: emptyUsage(), metrics: {}, error: { code, message } };
 }
@@ -24,7 +22,6 @@ export async function startSandbox(host: SandboxHost, agent: AgentSpec, task: Pi
     uid = host.uids.tryAcquire();
     if (uid === undefined) return undefined;
   }
-  (globalThis as any).__tr?.('uid', performance.now() - (globalThis as any).__T0);
   const limits = sandboxLimits(host, task.limits);
   let cg: TaskCgroup;
   try {
@@ -33,7 +30,6 @@ export async function startSandbox(host: SandboxHost, agent: AgentSpec, task: Pi
     host.uids.release(uid);
     throw new Error(`cannot create the task cgroup: ${(e as Error).message}`);
   }
-  (globalThis as any).__tr?.('cg', performance.now() - (globalThis as any).__T0);
   try {
     return new SandboxProcess(host, agent, uid, cg, limits.rlimits);
   } catch (e) {
@@ -49,13 +45,11 @@ export async function executeSandboxed(host: SandboxHost, agent: AgentSpec, task
   if (pooled) return pooled.run(task, signal, hooks, deadline);
   if (signal.aborted) return failed('CANCELLED', 'cancelled before start');
   let sandbox: SandboxProcess;
-  const T0 = performance.now(); (globalThis as any).__T0 = T0;
   try {
     sandbox = (await startSandbox(host, agent, task, signal))!;
   } catch (e) {
     if (signal.aborted) return failed('CANCELLED', 'cancelled while waiting for a sandbox uid');
     return failed('SANDBOX_ERROR', (e as Error).message);
   }
-  (globalThis as any).__tr?.('spawned', performance.now() - T0);
   return sandbox.run(task, signal, hooks, deadline, sandbox.spawnedAt);
 }

@@ -52,7 +52,7 @@ export class NativeRuntime implements Runtime {
   private features: Record<string, string> = {};
   private readonly running = new Map<Promise<ExecutionResult>, AbortController>();
   private readonly pools = new Map<string, { agent: AgentSpec; pool: SandboxPool }>();
-  /** Cgroup removals of ended sandboxes (each frees its uid when done); close() waits for them. */
+  /** Cgroup removals of ended sandboxes (each frees its uid when done) and closing pools; close() waits for them. */
   private readonly retiring = new Set<Promise<void>>();
   private closed = false;
 
@@ -160,7 +160,7 @@ export class NativeRuntime implements Runtime {
     const { key } = sandboxLimits(host, limits);
     const have = this.pools.get(agent.id);
     if (have && have.agent === agent) return have.pool.key === key ? have.pool : undefined;
-    void have?.pool.close(); // the agent was reloaded: its old sandboxes run the old spec
+    if (have) this.track(have.pool.close()); // the agent was reloaded: its old sandboxes run the old spec
     const fixed = { limits };
     const pool = new SandboxPool(size, key, () => startSandbox(host, agent, fixed, undefined, false), this.logger);
     this.pools.set(agent.id, { agent, pool });
@@ -174,8 +174,12 @@ export class NativeRuntime implements Runtime {
       if (empty) uids.release(uid);
       else this.logger.error({ uid, pids: cg.pids() }, 'native sandbox left processes that would not die; uid quarantined');
     }).catch((e: Error) => this.logger.error({ err: e, uid }, 'native sandbox cgroup removal failed; uid quarantined'));
-    this.retiring.add(done);
-    void done.finally(() => this.retiring.delete(done));
+    this.track(done);
+  }
+
+  private track(p: Promise<void>): void {
+    this.retiring.add(p);
+    void p.finally(() => this.retiring.delete(p));
   }
 
   async health(): Promise<BackendHealth> {

@@ -6,14 +6,20 @@ import type { SandboxProcess } from './sandbox-process.js';
 const RETRY_MS = 1000;
 /** No free uid to fill with: look again this soon (tasks always get uids first). */
 const NO_UID_RETRY_MS = 50;
-/** Lets the answer that triggered a refill reach its caller first. */
-const FILL_DELAY_MS = 2;
+/**
+ * A refill waits this long after the answer that triggered it. Spawning blocks the daemon's event loop until the
+ * child has exec'd (libuv reads its error pipe synchronously): milliseconds on an idle host, tens on a loaded one.
+ * Started at once, it delayed the very answer it follows by 16–140 ms on this 2-core host at load 20 (mostly 3–18 ms waiting 30 ms).
+ */
+const FILL_DELAY_MS = 20;
 
 export class SandboxPool {
   private ready: SandboxProcess[] = [];
   private filling: Promise<void> | null = null;
   private retryTimer?: NodeJS.Timeout;
   private closed = false;
+  /** Sandboxes that ended before they were handed a task (each pauses the refill). */
+  diedIdle = 0;
 
   /**
    * `key`: the sandbox limits every pooled sandbox was started with (see sandboxLimits). `start` resolves to a
@@ -46,6 +52,7 @@ export class SandboxPool {
     const s = this.ready.pop();
     if (!s) return false;
     void s.discard();
+    this.retryIn(NO_UID_RETRY_MS); // refill once a uid is free again (tasks get them first)
     return true;
   }
 
@@ -64,6 +71,7 @@ export class SandboxPool {
           if (!(await s.ready) || this.closed) {
             void s.discard();
             if (this.closed) return;
+            this.diedIdle++;
             this.logger?.warn('native pool: a pre-started sandbox ended before its task; pausing the refill');
             return this.retryIn(RETRY_MS);
           }
@@ -83,6 +91,7 @@ export class SandboxPool {
     if (i < 0) return;
     this.ready.splice(i, 1);
     void s.discard();
+    this.diedIdle++;
     this.logger?.warn('native pool: a pre-started sandbox ended before its task; pausing the refill');
     this.retryIn(RETRY_MS);
   }

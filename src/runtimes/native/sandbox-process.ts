@@ -121,10 +121,6 @@ export class SandboxProcess {
     for (const c of this.early!.splice(0)) this.pushStdout(c);
     this.early = null;
 
-    const T0 = performance.now(); const tr = (k: string) => (globalThis as any).__tr?.(k, performance.now() - T0);
-    this.child.stdout?.once('data', () => tr('stdout'));
-    this.child.once('exit', () => tr('exit'));
-    this.child.once('close', () => tr('close'));
     this.child.stdin?.end(taskDocument(task));
     const timer = setTimeout(() => void this.kill('TIMEOUT'), Math.max(0, deadline - performance.now()));
     const cpuWatch = setInterval(() => { if (this.cg.cpuMs() >= limits.cpuMillis) void this.kill('CPU_LIMIT'); }, CPU_POLL_MS);
@@ -132,14 +128,14 @@ export class SandboxProcess {
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
 
-    const ended = await this.child; tr('execa');
+    const ended = await this.child;
     clearTimeout(timer);
     clearInterval(cpuWatch);
     signal.removeEventListener('abort', onAbort);
     await this.killing;
     this.logs.flush();
     this.status.end();
-    const wallMs = Math.round(performance.now() - startedAt); tr('done');
+    const wallMs = Math.round(performance.now() - startedAt);
     try {
       return this.outcome(task, ended, wallMs);
     } finally {

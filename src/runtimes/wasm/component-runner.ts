@@ -12,7 +12,7 @@ import { OutputLimitExceeded, ProcExit } from './outcome-markers.js';
 import type { AbiRun } from './task-context.js';
 import { isMemoryFailure } from './task-runner.js';
 import { threadCpuNs } from './thread-cpu.js';
-import type { ComponentArtifact, RunRequest } from './worker-protocol.js';
+import { WARM_UP_DOCUMENT, type ComponentArtifact, type RunRequest } from './worker-protocol.js';
 
 type WasiModule = typeof import('./component-wasi.js');
 
@@ -34,6 +34,10 @@ export async function runComponentTask(artifact: ComponentArtifact, req: RunRequ
     if (artifact.wasi) wasi = await (wasiModule ??= import('./component-wasi.js'));
   } catch (e) {
     return fromThrown(new Error(`component glue failed to load: ${(e as Error).message}`), emptyUsage());
+  }
+  if (req.document === WARM_UP_DOCUMENT) {
+    prepareSpare(instantiate, artifact, req.abi, wasi);
+    return { status: 'COMPLETED', output: null, usage: emptyUsage(), metrics: {} };
   }
   const result = runOnce(instantiate, artifact, req, cancel, emitLog, wasi);
   setImmediate(() => prepareSpare(instantiate!, artifact, req.abi, wasi));

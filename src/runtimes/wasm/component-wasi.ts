@@ -18,6 +18,11 @@ type Write = (buf: Uint8Array) => void;
 const BaseOutput = streams.OutputStream as unknown as new () => object;
 const BaseInput = streams.InputStream as unknown as new () => object;
 
+/** wasi:sockets error-code `access-denied`: a plain string, so jco lowers it as the `err` case. */
+function denySocket(): never {
+  throw 'access-denied';
+}
+
 /** WASI caps a write at what check-write granted; a larger request is the guest's bug (a trap), never a huge allocation. */
 function zeroes(len: bigint): Uint8Array {
   if (len > WRITE_CHUNK) throw new Error(`write-zeroes of ${len} bytes exceeds the ${WRITE_CHUNK}-byte check-write permit`);
@@ -107,6 +112,10 @@ export class ComponentWasi {
         exit: (status: { tag: string }) => { throw new ProcExit(status.tag === 'err' ? 1 : 0); },
         exitWithCode: (code: number) => { throw new ProcExit(code >>> 0); },
       },
+      // With network off the shim still creates sockets (real handles in its I/O thread) and only refuses
+      // connect/bind: refuse creation itself, so a guest cannot pile up host handles either.
+      'wasi:sockets/tcp-create-socket': { createTcpSocket: denySocket },
+      'wasi:sockets/udp-create-socket': { createUdpSocket: denySocket },
       'wasi:cli/stdin': { getStdin: () => stdin },
       'wasi:cli/stdout': { getStdout: () => stdout },
       'wasi:cli/stderr': { getStderr: () => stderr },

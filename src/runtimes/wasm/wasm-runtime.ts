@@ -8,6 +8,7 @@ import { loadModule, type LoadedModule } from './module-loader.js';
 import { FUEL_SLICE } from './fuel-meter.js';
 import { transpileCount } from './component-transpile.js';
 import { WorkerPool } from './worker-pool.js';
+import { isComponentAbi, WARM_UP_DOCUMENT } from './worker-protocol.js';
 
 export interface WasmRuntimeOptions {
   /** Warm worker threads; tasks beyond this wait for a free worker. */
@@ -34,8 +35,21 @@ export class WasmRuntime implements Runtime {
 
   async prepare(agent: AgentSpec): Promise<void> {
     const loaded = await loadModule(agent, this.options.maxMemoryBytes);
-    this.agents.set(agent.id, { ...loaded, key: `${agent.id}#${++this.generation}` });
+    const key = `${agent.id}#${++this.generation}`;
+    this.agents.set(agent.id, { ...loaded, key });
     this.options.logger?.info({ agent_id: agent.id, runtime: 'wasm', abi: loaded.abi }, 'wasm agent prepared');
+    if (isComponentAbi(loaded.abi)) this.warmUp(agent, { ...loaded, key });
+  }
+
+  /** Components: load the glue in every worker now, off any task's clock (see WARM_UP_DOCUMENT). */
+  private warmUp(agent: AgentSpec, loaded: LoadedModule & { key: string }): void {
+    const limits = { timeoutMs: 60_000, memoryBytes: this.options.maxMemoryBytes, cpuMillis: 60_000, fuel: 0, pids: 1, outputBytes: 0 };
+    for (let i = 0; i < this.options.workers; i++) {
+      void this.pool.run({
+        moduleKey: loaded.key, module: loaded.module, abi: loaded.abi, agentId: agent.id, env: agent.env,
+        document: WARM_UP_DOCUMENT, limits, signal: new AbortController().signal,
+      });
+    }
   }
 
   async execute(agent: AgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {

@@ -17,6 +17,13 @@ export interface ComponentArtifact {
 /** What a task instantiates: a core module, or a component's parts. */
 export type WasmArtifact = WebAssembly.Module | ComponentArtifact;
 
+/**
+ * A component "task" with this document only loads the component's glue (and the WASI shim) in the worker that
+ * gets it, so the first real task does not pay that one-time cost against its deadline. Real task documents are
+ * never empty (they are JSON objects).
+ */
+export const WARM_UP_DOCUMENT = '';
+
 export function isComponentAbi(abi: WasmAbi): abi is ComponentShape {
   return abi === 'component-run' || abi === 'component-task';
 }
