@@ -55,6 +55,7 @@ const dockerHostile = (mode: string, extra: Record<string, unknown>, weight: num
   name: `${mode}/docker`, backend: 'docker', hostile: true, agent: 'hostile-docker', capability: 'run', weight, input: () => ({ mode, ...extra }), limits, check,
 });
 
+export const SOAK_UID_START = 2_300_000;
 export const WASM_HOSTILE_MODULES = ['loop', 'recursion', 'grow-bomb', 'flood', 'trap', 'bad-result', 'bad-length'];
 const MiB = 1024 * 1024;
 
@@ -119,6 +120,9 @@ queue = 10000
 [runtimes.native]
 concurrency = 4
 queue = 10000
+# Its own uid range, so sandboxes of other ari processes on the host are not counted as this daemon's.
+uid_start = ${SOAK_UID_START}
+uid_count = 64
 [runtimes.docker]
 concurrency = 4
 queue = 10000

@@ -11,7 +11,7 @@ import type { WireTaskResponse } from '../src/server/wire-types.js';
 import { percentile } from '../bench/stats.js';
 import { REPO, startChildDaemon, startsById, type ChildDaemon } from '../test/reliability/child-daemon.js';
 import { ariContainers, leaked, sandboxProcesses, snapshot } from '../test/reliability/leaks.js';
-import { capabilityOf, KINDS, picker, soakToml, type Backend, type SoakKind } from './soak-workload.js';
+import { capabilityOf, KINDS, picker, SOAK_UID_START, soakToml, type Backend, type SoakKind } from './soak-workload.js';
 
 const { values } = parseArgs({ options: {
   count: { type: 'string', default: '10000' }, minutes: { type: 'string', default: '5' },
@@ -118,14 +118,23 @@ if (daemon) {
 }
 
 // Leaks: no sandbox process may outlive its task; then nothing may outlive the daemon.
+// With our own daemon, count only what is provably its own (its uid range, cgroups named after its pid, containers
+// labelled with its id): other ari processes on the host (parallel test runs) come and go meanwhile.
+const daemonId = daemon?.logs.find((l) => l.msg === 'ari serving')?.daemon_id as string | undefined;
+const ours = (procs: ReturnType<typeof sandboxProcesses>) => procs.filter((p) => !daemon || (p.uid >= SOAK_UID_START && p.uid < SOAK_UID_START + 64));
 const idleDeadline = Date.now() + 15_000;
-while (sandboxProcesses().length && Date.now() < idleDeadline) await new Promise((r) => setTimeout(r, 500));
-const whileIdle = sandboxProcesses().map((p) => `${p.pid} uid=${p.uid} ${p.cmd}`);
+while (ours(sandboxProcesses()).length && Date.now() < idleDeadline) await new Promise((r) => setTimeout(r, 500));
+const whileIdle = ours(sandboxProcesses()).map((p) => `${p.pid} uid=${p.uid} ${p.cmd}`);
 const rssAfter = daemon?.rssBytes();
 probe.close();
 const exit = await daemon?.kill('SIGTERM');
 await new Promise((r) => setTimeout(r, 1000));
-const left = leaked(baseline, snapshot());
+const diff = leaked(baseline, snapshot());
+const left = !daemon ? diff : {
+  processes: ours(sandboxProcesses()).map((p) => `${p.pid} uid=${p.uid} ${p.cmd}`),
+  cgroups: diff.cgroups.filter((c) => c.split('/').pop()!.startsWith(`ari-${daemon!.pid}.`)),
+  containers: diff.containers && diff.containers.filter((c) => daemonId !== undefined && c.includes(daemonId)),
+};
 
 const refusedBy = new Map<string, number>();
 for (const s of sent) if (s.refused) refusedBy.set(s.refused, (refusedBy.get(s.refused) ?? 0) + 1);

@@ -38,7 +38,7 @@ export interface AgentSpec {
   cwd?: string;
   /** docker: image reference. */
   image?: string;
-  /** docker: pre-started containers kept ready (0 disables). */
+  /** docker and native: pre-started sandboxes kept ready, each used for one task (0 disables). */
   pool?: number;
   /** docker: build context directory used to build `image` when it is missing. */
   build?: string;

@@ -23,7 +23,7 @@ export function createRuntime(name: RuntimeName, ctx: RuntimeContext): Runtime {
     case 'wasm':
       return new WasmRuntime({ workers: b.workers, logger, maxMemoryBytes: ctx.config.limits.max.memoryBytes });
     case 'native':
-      return new NativeRuntime({ logger, uidRange: [b.uidStart, b.uidCount] });
+      return new NativeRuntime({ logger, uidRange: [b.uidStart, b.uidCount], agentLimits: ctx.agentLimits });
     case 'docker':
       return new DockerRuntime({ logger, daemonId: ctx.daemonId, agentLimits: ctx.agentLimits });
   }

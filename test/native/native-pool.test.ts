@@ -37,6 +37,16 @@ describe('native sandbox pool', () => {
     expect(r.output).toEqual({ results: { '/tmp/big': 2 } }); // ENOENT
   });
 
+  it('a pooled sandbox is as confined as a cold one: pool uid, seccomp filter in force', async () => {
+    await rt.pool(POOLED_HOSTILE.id)!.filled();
+    const r = await run(rt, POOLED_HOSTILE, 'run', { mode: 'syscalls' });
+    const out = r.output as Record<string, number>;
+    expect(out.uid).toBeGreaterThanOrEqual(UIDS[0]);
+    expect(out.uid).toBeLessThan(UIDS[0] + UIDS[1]);
+    for (const k of ['ptrace', 'mount', 'unshare_user', 'keyctl', 'bpf']) expect(out[k], k).toBe(1); // EPERM
+    expect(out.clone3).toBe(38); // ENOSYS
+  });
+
   it('counts the timeout from the hand-over, and kills the pooled sandbox on it', async () => {
     const pool = rt.pool(POOLED_HOSTILE.id)!;
     await pool.filled();

@@ -19,14 +19,15 @@ const CPU_POLL_MS = 20;
 /** Output an agent writes before it is handed a task (a pooled one printing early) is held up to this, then it is discarded. */
 const EARLY_OUTPUT_CAP = 1 << 20;
 
-const spawnOptions = (seccomp: Uint8Array) => ({
-  stdio: ['pipe', 'pipe', 'pipe', seccomp, 'pipe'] as ['pipe', 'pipe', 'pipe', Uint8Array, 'pipe'],
+/** The seccomp fd is a plain pipe we fill at once: given a Uint8Array, execa streams it a few ticks later while bwrap waits for its EOF. */
+const SPAWN_OPTIONS = {
+  stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
   env: {},
   extendEnv: false,
   buffer: false,
   reject: false,
   stripFinalNewline: false,
-} as const);
+} as const;
 
 function result(status: TerminalStatus, usage: ExecutionResult['usage'], code?: ErrorCode, message?: string): ExecutionResult {
   return { status, usage, metrics: {}, ...(code ? { error: { code, message: message ?? code } } : {}) };
@@ -40,7 +41,7 @@ const KILL_MESSAGES: Record<KillReason, (t: ExecutionTask) => string> = {
 };
 
 export class SandboxProcess {
-  private readonly child: ResultPromise<ReturnType<typeof spawnOptions>>;
+  private readonly child: ResultPromise<typeof SPAWN_OPTIONS>;
   private readonly status = new StatusReader();
   private readonly stderrTail: string[] = [];
   private readonly logs: LineSplitter;
@@ -67,7 +68,10 @@ export class SandboxProcess {
       command: agent.command!, binds: agent.binds ?? [], cwd: agent.cwd, env: agent.env, uid, rlimits,
       tmpfsBytes: host.tmpfsBytes, cgroupProcs: cg.procsFiles, seccompFd: CHILD_FD_SECCOMP, statusFd: CHILD_FD_STATUS,
     });
-    this.child = execa(file, args, spawnOptions(host.seccomp));
+    this.child = execa(file, args, SPAWN_OPTIONS);
+    const seccompPipe = this.child.stdio[CHILD_FD_SECCOMP] as unknown as NodeJS.WritableStream | null; // a socket: node makes extra "pipe" fds duplex
+    seccompPipe?.on('error', () => {}); // bwrap gone before reading it: the exit says why
+    seccompPipe?.end(host.seccomp);
     this.logs = new LineSplitter((line) => {
       if (this.stderrTail.push(line) > 8) this.stderrTail.shift();
       if (this.onLog) this.onLog(line);

@@ -7,6 +7,7 @@ import { fromRun, fromThrown, withOomVerdict } from './outcome-mapper.js';
 import { OutputLimitExceeded, ProcExit } from './outcome-markers.js';
 import { parseAgentOutput } from '../agent-output.js';
 import { runSeed, seedImports } from './seed-abi.js';
+import { takeSpare } from './spare-instance.js';
 import type { AbiRun, TaskContext } from './task-context.js';
 import { threadCpuNs } from './thread-cpu.js';
 import { WasiPreview1 } from './wasi-preview1.js';
@@ -49,7 +50,8 @@ export function runTask(module: WebAssembly.Module, req: RunRequest, cancel: Int
   try {
     const imports = wasi ? wasi.importsFor(module) : seedImports(ctx, () => (memory ? new GuestMemory(memory) : undefined));
     imports.__ari = { out_of_fuel: meter.outOfFuel };
-    instance = new WebAssembly.Instance(module, imports);
+    const spare = takeSpare(module);
+    instance = spare?.bind(imports) ? spare.instance : new WebAssembly.Instance(module, imports);
     memory = exported<WebAssembly.Memory>(instance, 'memory');
     wasi?.bindMemory(memory);
     const maxPages = exported<WebAssembly.Global>(instance, '__ari_mem_max_pages');

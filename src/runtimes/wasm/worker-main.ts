@@ -1,7 +1,11 @@
 // Worker thread entry: caches compiled modules by key and runs one task at a time in a fresh instance.
-import { parentPort, workerData } from 'node:worker_threads';
+// While idle it sleeps on the shared channel (worker-channel.ts); the port carries modules, big requests and logs.
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { ExecutionResult } from '../../sandbox/limits.js';
 import { runComponentTask } from './component-runner.js';
+import { prepareSpare } from './spare-instance.js';
 import { runTask } from './task-runner.js';
+import { WorkerChannel } from './worker-channel.js';
 import { isComponentAbi, type RunRequest, type WasmArtifact, type WorkerInit, type WorkerReply } from './worker-protocol.js';
 
 /** Modules kept per worker; an evicted one is simply asked for again. */
@@ -9,7 +13,9 @@ const MAX_CACHED_MODULES = 64;
 
 const port = parentPort;
 if (!port) throw new Error('worker-main must run in a worker thread');
-const cancel = new Int32Array((workerData as WorkerInit).cancel);
+const init = workerData as WorkerInit;
+const cancel = new Int32Array(init.cancel);
+const channel = new WorkerChannel(init.channel);
 const modules = new Map<string, WasmArtifact>();
 
 function post(reply: WorkerReply): void {
@@ -25,20 +31,42 @@ function moduleFor(req: RunRequest): WasmArtifact | undefined {
   return mod;
 }
 
-port.on('message', (req: RunRequest) => {
+/** Runs one request; a promise when it must go back to the event loop (components load and run asynchronously). */
+function handle(req: RunRequest): Promise<void> | undefined {
   const mod = moduleFor(req);
   if (!mod) {
     post({ type: 'need-module', jobId: req.jobId });
-    return;
+    return undefined;
   }
-  const onLog = (line: string) => post({ type: 'log', jobId: req.jobId, line });
-  // Components (issue 5): the glue is loaded asynchronously once per worker; the pool sends one task at a time.
-  if (isComponentAbi(req.abi) && !(mod instanceof WebAssembly.Module)) {
-    void runComponentTask(mod, req, cancel, onLog).then((result) => post({ type: 'result', jobId: req.jobId, result }));
-    return;
+  // Logs travel on the port: once a task has logged, its result follows them there, in order.
+  let logged = false;
+  const onLog = (line: string) => {
+    logged = true;
+    post({ type: 'log', jobId: req.jobId, line });
+  };
+  const reply = (result: ExecutionResult) => {
+    if (logged || !channel.sendResult(req.jobId, result)) post({ type: 'result', jobId: req.jobId, result });
+  };
+  if (isComponentAbi(req.abi) && !(mod instanceof WebAssembly.Module)) return runComponentTask(mod, req, cancel, onLog).then(reply);
+  reply(runTask(mod as WebAssembly.Module, req, cancel, onLog));
+  // Off the task's clock: the result is already on its way.
+  prepareSpare(mod as WebAssembly.Module);
+  return undefined;
+}
+
+/** Takes requests until one needs the event loop; resumes once it is done. */
+function serve(): void {
+  for (;;) {
+    const next = channel.nextRequest();
+    const req = next === 'port' ? (receiveMessageOnPort(port!)?.message as RunRequest | undefined) : next;
+    if (!req) continue;
+    const pending = handle(req);
+    if (pending) {
+      void pending.then(() => setImmediate(serve));
+      return;
+    }
   }
-  const result = runTask(mod as WebAssembly.Module, req, cancel, onLog);
-  post({ type: 'result', jobId: req.jobId, result });
-});
+}
 
 post({ type: 'ready' });
+setImmediate(serve);

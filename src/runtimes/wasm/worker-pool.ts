@@ -2,6 +2,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { emptyUsage, type ErrorCode, type ExecutionResult, type TerminalStatus } from '../../sandbox/limits.js';
+import { createChannelBuffer, WorkerChannel } from './worker-channel.js';
 import { startWorker } from './worker-entry.js';
 import type { RunRequest, WasmAbi, WasmArtifact, WorkerReply } from './worker-protocol.js';
 
@@ -28,7 +29,7 @@ interface Running extends Pending {
   /** Its worker is being terminated: no further cancel or backstop applies. */
   ending?: boolean;
 }
-interface Slot { worker: Worker; cancel: Int32Array; modules: Set<string>; ready: boolean; running?: Running }
+interface Slot { worker: Worker; cancel: Int32Array; channel: WorkerChannel; modules: Set<string>; ready: boolean; running?: Running }
 
 function stopped(status: TerminalStatus, message: string, startedAt: number, code?: ErrorCode): ExecutionResult {
   const usage = { ...emptyUsage(), wallMs: Date.now() - startedAt };
@@ -90,17 +91,22 @@ export class WorkerPool {
     this.closed = true;
     for (const p of this.queue.splice(0)) p.resolve(stopped('CANCELLED', 'wasm runtime closed', Date.now()));
     for (const slot of this.slots) if (slot.running) this.finish(slot, stopped('CANCELLED', 'wasm runtime closed', slot.running.startedAt));
+    for (const slot of this.slots) slot.channel.release();
     this.slots.length = 0;
     await Promise.all([...this.live].map((w) => w.terminate()));
   }
 
   /** Gives `slot` a fresh worker; events of a worker the slot no longer holds are ignored. */
   private attachWorker(slot: Slot): void {
+    slot.channel?.release();
     const cancel = new SharedArrayBuffer(4);
-    const worker = startWorker({ cancel });
-    Object.assign(slot, { worker, cancel: new Int32Array(cancel), modules: new Set(), ready: false });
+    const buffer = createChannelBuffer();
+    const worker = startWorker({ cancel, channel: buffer });
+    const channel = new WorkerChannel(buffer);
+    Object.assign(slot, { worker, cancel: new Int32Array(cancel), channel, modules: new Set(), ready: false });
     this.live.add(worker);
     worker.unref();
+    channel.watchResults((jobId, result) => { if (slot.worker === worker) this.onReply(slot, { type: 'result', jobId, result }); });
     worker.on('message', (m: WorkerReply) => { if (slot.worker === worker) this.onReply(slot, m); });
     worker.on('error', (e) => { if (slot.worker === worker) this.onDeath(slot, e.message); });
     worker.on('exit', (code) => {
@@ -143,7 +149,9 @@ export class WorkerPool {
       type: 'run', jobId: running.id, moduleKey: job.moduleKey, abi: job.abi, agentId: job.agentId, env: job.env,
       document: job.document, limits: job.limits, deadline: running.startedAt + job.limits.timeoutMs, ...(send ? { module: job.module } : {}),
     };
+    if (slot.channel.sendRequest(req)) return;
     slot.worker.postMessage(req);
+    slot.channel.ringForPort();
   }
 
   private cancel(slot: Slot, running: Running): void {

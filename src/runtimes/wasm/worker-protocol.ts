@@ -32,6 +32,8 @@ export function isComponentAbi(abi: WasmAbi): abi is ComponentShape {
 export interface WorkerInit {
   /** Int32Array[1] over this buffer: non-zero = cancel the running task at its next fuel slice. */
   cancel: SharedArrayBuffer;
+  /** The request/result fast path (worker-channel.ts). */
+  channel: SharedArrayBuffer;
 }
 
 export interface RunRequest {
