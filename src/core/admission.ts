@@ -1,4 +1,5 @@
 // Turns a raw request into an admitted task: agent, capability, JSON input, schema, limits, id, fingerprint.
+import * as crypto from 'node:crypto';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Limits } from '../sandbox/limits.js';
 import type { AgentSpec } from '../runtimes/runtime.js';
@@ -44,6 +45,12 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The same digest as createHash; the one-shot form (Node ≥ 20.12) skips building a Hash object per task. */
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+function sha256Hex(text: string): string {
+  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text).digest('hex');
+}
+
 function parseInput(bytes: Uint8Array): unknown {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   if (text.trim() === '') throw invalid('input is empty: expected a JSON document');
@@ -66,8 +73,6 @@ export function admit(sub: TaskSubmission, registry: AgentRegistry, policy: Admi
   const input = parseInput(sub.input);
   registry.validateInput(agent.id, sub.capability, input);
   const limits = resolveLimits(policy.defaults, policy.max, agent.limits, sub.limits);
-  const requestHash = createHash('sha256')
-    .update(canonical([agent.id, sub.capability, input, Object.fromEntries(Object.entries(sub.limits).filter(([, v]) => v))]))
-    .digest('hex');
+  const requestHash = sha256Hex(canonical([agent.id, sub.capability, input, Object.fromEntries(Object.entries(sub.limits).filter(([, v]) => v))]));
   return { taskId: sub.taskId || randomUUID(), agent, capability: sub.capability, input, limits, requestHash };
 }

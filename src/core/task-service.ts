@@ -91,7 +91,7 @@ export class TaskService {
     const f = this.inflight.get(taskId);
     if (!f || isTerminal(r.status)) return r;
     f.controller.abort(new Error('cancelled by client'));
-    if (r.status === 'QUEUED') this.finish(r, cancelled('cancelled while queued', f.controller.signal), this.deps.logger);
+    if (r.status === 'QUEUED') this.finish(r, cancelled('cancelled while queued', f.controller.signal), () => this.deps.logger);
     return f.done;
   }
 
@@ -124,14 +124,16 @@ export class TaskService {
       for (const [id, f] of this.inflight) {
         f.controller.abort(new Error('daemon shutting down'));
         const r = this.deps.journal.get(id);
-        if (r?.status === 'QUEUED') this.finish(r, cancelled('daemon shutting down', f.controller.signal), this.deps.logger);
+        if (r?.status === 'QUEUED') this.finish(r, cancelled('daemon shutting down', f.controller.signal), () => this.deps.logger);
       }
       await all();
     }
   }
 
   private async run(task: AdmittedTask, signal: AbortSignal): Promise<TaskRecord> {
-    const log = this.deps.logger.child({ task_id: task.taskId, agent_id: task.agent.id, runtime: task.agent.runtime });
+    // A child logger per task costs more than a trivial task itself: built only when a line will be written.
+    let child: Logger | undefined;
+    const log = () => (child ??= this.deps.logger.child({ task_id: task.taskId, agent_id: task.agent.id, runtime: task.agent.runtime }));
     const record = this.deps.journal.get(task.taskId)!;
     if (isTerminal(record.status)) return record;
     if (signal.aborted) return this.finish(record, cancelled('cancelled before it started', signal), log);
@@ -139,7 +141,7 @@ export class TaskService {
     this.deps.journal.markRunning(task.taskId, startedAt);
     record.status = 'RUNNING';
     this.publish(record, 'status', 'running');
-    log.info({ capability: task.capability, limits: task.limits }, 'task started');
+    if (this.deps.logger.isLevelEnabled('info')) log().info({ capability: task.capability, limits: task.limits }, 'task started');
     let result: ExecutionResult;
     try {
       result = await this.deps.runtimeFor(task.agent.runtime).execute(
@@ -149,13 +151,13 @@ export class TaskService {
         { onLog: (line) => this.publish(record, 'log', line) },
       );
     } catch (e) {
-      log.error({ err: e }, 'runtime failed to execute the task');
+      log().error({ err: e }, 'runtime failed to execute the task');
       result = { status: 'FAILED', error: { code: 'SANDBOX_ERROR', message: `sandbox error: ${(e as Error).message}` }, usage: { ...emptyUsage(), wallMs: Date.now() - startedAt }, metrics: {} };
     }
     return this.finish(record, result, log);
   }
 
-  private finish(record: TaskRecord, result: ExecutionResult, log: Logger): TaskRecord {
+  private finish(record: TaskRecord, result: ExecutionResult, log: () => Logger): TaskRecord {
     const now = Date.now();
     const f = this.inflight.get(record.taskId);
     this.inflight.delete(record.taskId);
@@ -163,7 +165,7 @@ export class TaskService {
     Object.assign(record, { status: result.status, result, finishedAt: now });
     const seconds = (now - (record.startedAt ?? record.createdAt)) / 1000;
     this.deps.observer?.finished(record.agentId, record.runtime, result.status, result.error?.code ?? '', seconds);
-    log.info({ status: result.status, error: result.error, usage: result.usage }, 'task finished');
+    if (this.deps.logger.isLevelEnabled('info')) log().info({ status: result.status, error: result.error, usage: result.usage }, 'task finished');
     this.publish(record, 'result', result.status.toLowerCase());
     f?.resolve(record);
     return record;

@@ -21,6 +21,8 @@ export class FuelMeter {
     private readonly budget: number,
     private readonly deadline: number,
     private readonly cancelFlag: Int32Array,
+    /** Called at every slice boundary (about every millisecond of guest code). */
+    private readonly onSlice?: () => void,
   ) {}
 
   /** Binds the instance's exported `__ari_fuel` global and grants the first slice. */
@@ -37,6 +39,7 @@ export class FuelMeter {
     if (this.consumedBefore > this.budget) throw this.halt(new OutOfFuel());
     if (Date.now() > this.deadline) throw this.halt(new DeadlineExceeded());
     if (Atomics.load(this.cancelFlag, 0) !== 0) throw this.halt(new Cancelled());
+    this.onSlice?.();
     this.grant();
   };
 

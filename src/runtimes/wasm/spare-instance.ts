@@ -26,7 +26,7 @@ export function takeSpare(module: WebAssembly.Module): SpareInstance | undefined
 }
 
 export function prepareSpare(module: WebAssembly.Module): void {
-  if (spares.has(module) || noSpare.has(module)) return;
+  if (process.env.ARI_WASM_SPARE === '0' || spares.has(module) || noSpare.has(module)) return;
   const decls = WebAssembly.Module.imports(module);
   if (decls.some((d) => d.kind !== 'function')) {
     noSpare.add(module);

@@ -36,10 +36,13 @@ function runWasi(instance: WebAssembly.Instance, wasi: WasiPreview1): AbiRun {
   return { parsed, outputBytes: wasi.stdout.total, exitCode };
 }
 
-export function runTask(module: WebAssembly.Module, req: RunRequest, cancel: Int32Array, emitLog: (line: string) => void): ExecutionResult {
+/** `onSlice` runs between fuel slices (about every millisecond while guest code runs). */
+export function runTask(
+  module: WebAssembly.Module, req: RunRequest, cancel: Int32Array, emitLog: (line: string) => void, onSlice?: () => void,
+): ExecutionResult {
   const wallStart = performance.now();
   const cpuStart = threadCpuNs();
-  const meter = new FuelMeter(req.limits.fuel, req.deadline, cancel);
+  const meter = new FuelMeter(req.limits.fuel, req.deadline, cancel, onSlice);
   const logs = new LineSplitter(emitLog);
   const ctx: TaskContext = { req, meter, log: (text) => logs.push(text) };
   const wasi = req.abi === 'wasi' ? new WasiPreview1(ctx) : undefined;

@@ -19,8 +19,8 @@ const AREA_BYTES = 64 * 1024;
 type WaitAsync = (a: Int32Array, i: number, v: number) => { async: false; value: string } | { async: true; value: Promise<string> };
 const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
 
-/** False when this Node has no Atomics.waitAsync: every message then goes by postMessage. */
-export const CHANNEL_AVAILABLE = typeof waitAsync === 'function';
+/** False when this Node has no Atomics.waitAsync (or ARI_WASM_CHANNEL=0): every message then goes by postMessage. */
+export const CHANNEL_AVAILABLE = typeof waitAsync === 'function' && process.env.ARI_WASM_CHANNEL !== '0';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -69,8 +69,13 @@ export class WorkerChannel {
     this.ring(1, 0, 0);
   }
 
-  /** Calls `onResult` for every result the worker writes, until release(). */
-  watchResults(onResult: (jobId: number, result: ExecutionResult) => void): void {
+  /** The worker is asleep waiting for work (not still busy, e.g. building a spare instance). */
+  workerAsleep(): boolean {
+    return Atomics.load(this.ctl, REQ_SLEEPING) === 1;
+  }
+
+  /** Calls `onResult` for every result the worker writes (with the log lines that precede it), until release(). */
+  watchResults(onResult: (jobId: number, result: ExecutionResult, logs: string[]) => void): void {
     if (!CHANNEL_AVAILABLE) return;
     let seen = Atomics.load(this.ctl, RES_SEQ);
     const step = (): void => {
@@ -79,7 +84,8 @@ export class WorkerChannel {
       if (seq !== seen) {
         seen = seq;
         const text = decoder.decode(this.res.subarray(0, this.ctl[RES_LEN]));
-        onResult(this.ctl[RES_JOB]!, JSON.parse(text) as ExecutionResult);
+        const { r, l } = JSON.parse(text) as { r: ExecutionResult; l: string[] };
+        onResult(this.ctl[RES_JOB]!, r, l);
       }
       const w = waitAsync!(this.ctl, RES_SEQ, seen);
       if (w.async) void w.value.then(step);
@@ -119,12 +125,17 @@ export class WorkerChannel {
     return req;
   }
 
-  /** Writes a result and wakes the pool; false when it does not fit (post it instead). */
-  sendResult(jobId: number, result: ExecutionResult): boolean {
+  /** True when the pool has rung since the last nextRequest(). */
+  requestWaiting(): boolean {
+    return Atomics.load(this.ctl, REQ_SEQ) !== this.workerSeen;
+  }
+
+  /** Writes a result and the log lines not yet posted, and wakes the pool; false when they do not fit (post them). */
+  sendResult(jobId: number, result: ExecutionResult, logs: string[]): boolean {
     if (!CHANNEL_AVAILABLE) return false;
     let text: string;
     try {
-      text = JSON.stringify(result);
+      text = JSON.stringify({ r: result, l: logs });
     } catch {
       return false;
     }

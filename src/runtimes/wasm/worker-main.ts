@@ -10,6 +10,8 @@ import { isComponentAbi, type RunRequest, type WasmArtifact, type WorkerInit, ty
 
 /** Modules kept per worker; an evicted one is simply asked for again. */
 const MAX_CACHED_MODULES = 64;
+/** How long a task's log lines may wait to travel with its result before they are streamed. */
+const LOG_BATCH_MS = 20;
 
 const port = parentPort;
 if (!port) throw new Error('worker-main must run in a worker thread');
@@ -17,6 +19,8 @@ const init = workerData as WorkerInit;
 const cancel = new Int32Array(init.cancel);
 const channel = new WorkerChannel(init.channel);
 const modules = new Map<string, WasmArtifact>();
+/** The core module of the previous task (spares are kept for modules that repeat). */
+let lastModule: WasmArtifact | undefined;
 
 function post(reply: WorkerReply): void {
   port!.postMessage(reply);
@@ -38,19 +42,36 @@ function handle(req: RunRequest): Promise<void> | undefined {
     post({ type: 'need-module', jobId: req.jobId });
     return undefined;
   }
-  // Logs travel on the port: once a task has logged, its result follows them there, in order.
-  let logged = false;
-  const onLog = (line: string) => {
-    logged = true;
-    post({ type: 'log', jobId: req.jobId, line });
+  // A task's first log lines ride with its result (one hand-off instead of several); a task still running after
+  // LOG_BATCH_MS streams them on the port, and its result then follows them there, in order.
+  const started = performance.now();
+  const held: string[] = [];
+  let streaming = false;
+  const stream = () => {
+    streaming = true;
+    for (const l of held.splice(0)) post({ type: 'log', jobId: req.jobId, line: l });
   };
+  const onLog = (line: string) => {
+    if (!streaming && performance.now() - started < LOG_BATCH_MS) held.push(line);
+    else {
+      stream();
+      post({ type: 'log', jobId: req.jobId, line });
+    }
+  };
+  // A task that logged and then computes silently still shows its lines within about LOG_BATCH_MS.
+  const onSlice = () => { if (!streaming && held.length && performance.now() - started >= LOG_BATCH_MS) stream(); };
   const reply = (result: ExecutionResult) => {
-    if (logged || !channel.sendResult(req.jobId, result)) post({ type: 'result', jobId: req.jobId, result });
+    if (!streaming && channel.sendResult(req.jobId, result, held)) return;
+    stream();
+    post({ type: 'result', jobId: req.jobId, result });
   };
   if (isComponentAbi(req.abi) && !(mod instanceof WebAssembly.Module)) return runComponentTask(mod, req, cancel, onLog).then(reply);
-  reply(runTask(mod as WebAssembly.Module, req, cancel, onLog));
-  // Off the task's clock: the result is already on its way.
-  prepareSpare(mod as WebAssembly.Module);
+  reply(runTask(mod as WebAssembly.Module, req, cancel, onLog, onSlice));
+  // Off the task's clock: the result is already on its way. Only for a module run twice in a row (a spare for
+  // agents that alternate would be wasted), and only when no next task is already waiting for this worker.
+  const repeat = mod === lastModule;
+  lastModule = mod;
+  if (repeat && !channel.requestWaiting()) prepareSpare(mod as WebAssembly.Module);
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import type { RunRequest, WasmAbi, WasmArtifact, WorkerReply } from './worker-pr
 
 /** How long past the deadline (or a cancel) a worker may stay silent before it is terminated. */
 export const BACKSTOP_GRACE_MS = 250;
+const BACKSTOP_MESSAGE = `deadline exceeded; worker terminated after ${BACKSTOP_GRACE_MS} ms grace`;
 /** Pause before respawning a worker that died while starting (so a broken install cannot spin). */
 const BOOT_RETRY_MS = 1000;
 
@@ -81,6 +82,9 @@ export class WorkerPool {
           if (i >= 0) { this.queue.splice(i, 1); resolve(stopped('CANCELLED', 'task cancelled before it started', now)); }
         },
       };
+      // A free worker takes the task at once, with no queued-abort listener to add and remove.
+      const free = this.queue.length === 0 ? this.freeSlot() : undefined;
+      if (free) return this.begin(free, pending);
       this.queue.push(pending);
       job.signal.addEventListener('abort', pending.onQueuedAbort, { once: true });
       this.dispatch();
@@ -106,7 +110,11 @@ export class WorkerPool {
     Object.assign(slot, { worker, cancel: new Int32Array(cancel), channel, modules: new Set(), ready: false });
     this.live.add(worker);
     worker.unref();
-    channel.watchResults((jobId, result) => { if (slot.worker === worker) this.onReply(slot, { type: 'result', jobId, result }); });
+    channel.watchResults((jobId, result, logs) => {
+      if (slot.worker !== worker) return;
+      for (const line of logs) this.onReply(slot, { type: 'log', jobId, line });
+      this.onReply(slot, { type: 'result', jobId, result });
+    });
     worker.on('message', (m: WorkerReply) => { if (slot.worker === worker) this.onReply(slot, m); });
     worker.on('error', (e) => { if (slot.worker === worker) this.onDeath(slot, e.message); });
     worker.on('exit', (code) => {
@@ -126,19 +134,32 @@ export class WorkerPool {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (!slot.ready || slot.running || this.queue.length === 0) continue;
+    for (let slot = this.freeSlot(); slot && this.queue.length > 0; slot = this.freeSlot()) {
       const pending = this.queue.shift()!;
-      const { job } = pending;
-      job.signal.removeEventListener('abort', pending.onQueuedAbort);
-      const running: Running = { ...pending, id: this.nextJobId++, startedAt: Date.now(), timers: [], onAbort: () => this.cancel(slot, running) };
-      slot.running = running;
-      Atomics.store(slot.cancel, 0, 0);
-      job.signal.addEventListener('abort', running.onAbort, { once: true });
-      const backstop = `deadline exceeded; worker terminated after ${BACKSTOP_GRACE_MS} ms grace`;
-      running.timers.push(setTimeout(() => this.replace(slot, 'TIMEOUT', backstop), job.limits.timeoutMs + BACKSTOP_GRACE_MS).unref());
-      this.post(slot, running);
+      pending.job.signal.removeEventListener('abort', pending.onQueuedAbort);
+      this.begin(slot, pending);
     }
+  }
+
+  /** A free slot, preferring a worker already asleep over one still building a spare instance. */
+  private freeSlot(): Slot | undefined {
+    let free: Slot | undefined;
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.running) continue;
+      if (slot.channel.workerAsleep()) return slot;
+      free ??= slot;
+    }
+    return free;
+  }
+
+  private begin(slot: Slot, pending: Pending): void {
+    const { job } = pending;
+    const running: Running = { ...pending, id: this.nextJobId++, startedAt: Date.now(), timers: [], onAbort: () => this.cancel(slot, running) };
+    slot.running = running;
+    Atomics.store(slot.cancel, 0, 0);
+    job.signal.addEventListener('abort', running.onAbort, { once: true });
+    running.timers.push(setTimeout(() => this.replace(slot, 'TIMEOUT', BACKSTOP_MESSAGE), job.limits.timeoutMs + BACKSTOP_GRACE_MS).unref());
+    this.post(slot, running);
   }
 
   private post(slot: Slot, running: Running): void {
