@@ -202,7 +202,9 @@ export class WorkerPool {
     slot.running = undefined;
     running.timers.forEach(clearTimeout);
     running.job.signal.removeEventListener('abort', running.onAbort);
-    running.resolve(result);
+    // The deadline runs from dispatch, so wall time does too: a worker slow to wake is not hidden.
+    const wallMs = Math.max(result.usage.wallMs, Date.now() - running.startedAt);
+    running.resolve({ ...result, usage: { ...result.usage, wallMs } });
     this.dispatch();
   }
 
