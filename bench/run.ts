@@ -1,5 +1,5 @@
 // `npm run bench`: side-by-side comparisons in one run (ratios, not absolute times), written to BENCHMARKS.md.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { sections as daemonSections } from './daemon-bench.js';
@@ -55,6 +55,10 @@ for (const [key, fn] of all) {
   process.stderr.write(render(s) + '\n\n');
 }
 const file = join(import.meta.dirname, '..', only.length ? `BENCHMARKS.${only.join('-')}.md` : 'BENCHMARKS.md');
+// `npm run soak` appends its own section; a bench run keeps it.
+const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+const soak = previous.indexOf('## Soak');
+if (soak >= 0) out.push(previous.slice(soak).trimEnd(), '');
 writeFileSync(file, out.join('\n'));
 process.stderr.write(`bench: wrote ${file}\n`);
 process.exit(0);

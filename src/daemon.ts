@@ -94,7 +94,15 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
       backends: await Promise.all([...runtimes.values()].map(async (r) => ({ health: await r.health(), ...scheduler.stats(r.name) }))),
     }),
   };
-  const server = await startGrpcServer(core, config.server, security);
+  let server: Awaited<ReturnType<typeof startGrpcServer>>;
+  try {
+    server = await startGrpcServer(core, config.server, security);
+  } catch (e) {
+    // A port in use must not leave pools, workers or the journal lock behind.
+    await Promise.allSettled([...runtimes.values()].map((r) => r.close()));
+    journal.close();
+    throw e;
+  }
   for (const r of runtimes.values()) {
     const h = await r.health();
     server.health.setStatus(`ari.${r.name}`, h.available ? 'SERVING' : 'NOT_SERVING');

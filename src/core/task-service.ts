@@ -81,7 +81,7 @@ export class TaskService {
 
   get(taskId: string): TaskRecord {
     const r = this.deps.journal.get(taskId);
-    if (!r) throw notFound(`unknown task ${JSON.stringify(taskId)}`);
+    if (!r) throw notFound(`unknown task ${JSON.stringify(taskId.length > 140 ? `${taskId.slice(0, 140)}…` : taskId)}`);
     return r;
   }
 

@@ -14,7 +14,9 @@ function unary<Req, Res>(f: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => 
   return (call, callback) => {
     Promise.resolve()
       .then(() => f(call.request, call))
-      .then((res) => callback(null, res), (err) => callback(toServiceError(err) as grpc.ServiceError));
+      .then((res) => callback(null, res), (err) => callback(toServiceError(err) as grpc.ServiceError))
+      // A callback that throws (e.g. an unserialisable response) must not become an unhandled rejection.
+      .catch((err) => callback(toServiceError(err) as grpc.ServiceError));
   };
 }
 
