@@ -1,4 +1,6 @@
 // Leak rows: what the matrix left on the daemon's host (processes, cgroups, containers, temp dirs, workers, RSS).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LeakReport } from './case-types.js';
 import { fmtBytes } from './expect.js';
 import { ariCgroups, ariContainers, ariTempEntries, sandboxProcesses, type HostScope, type LabelledContainer } from './host-scan.js';
@@ -44,13 +46,23 @@ function row(id: string, title: string, leaked: string[], what: string): LeakRep
   };
 }
 
+function holdsProcesses(cgroupDir: string): boolean {
+  try {
+    return readFileSync(join(cgroupDir, 'cgroup.procs'), 'utf8').trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** What is new since `before`; teardown may lag the outcome, so it is given a few seconds to settle. */
 async function newSince(before: HostSnapshot, ctx: LeakContext, settleMs: number) {
   const deadline = Date.now() + settleMs;
   for (;;) {
     const now = await snapshotHost(ctx);
     const procs = sandboxProcesses(ctx.scope).filter((p) => !before.procs.has(p.pid)).map((p) => `pid ${p.pid} uid ${p.uid} ${p.comm}`);
-    const cgroups = [...now.cgroups].filter((c) => !before.cgroups.has(c));
+    // The native runtime keeps a few empty spare cgroups ready while it runs (the after-stop row checks they go);
+    // a leaked task cgroup is one that still holds processes.
+    const cgroups = [...now.cgroups].filter((c) => !before.cgroups.has(c) && holdsProcesses(c));
     const temps = [...now.temps].filter((t) => !before.temps.has(t));
     let containers: string[] | Error = [];
     if (now.containers instanceof Error || before.containers instanceof Error) containers = now.containers instanceof Error ? now.containers : before.containers as Error;

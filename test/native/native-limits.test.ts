@@ -56,7 +56,8 @@ describe('native limits', () => {
       await sleep(50);
     }
     const r = await bomb;
-    expect(r.status).toBe('TIMEOUT');
+    // Held by pids, the bomb spins until the deadline; its kernel memory can trip the memory cgroup first.
+    expect(['TIMEOUT', 'OUT_OF_MEMORY']).toContain(r.status);
     expect(good.length).toBeGreaterThan(3);
     for (const g of good) expect(g.output).toEqual({ result: 42 });
     // the bomb's pids limit plus bwrap's monitor, plus the good task's own processes
