@@ -4,6 +4,7 @@ import type { AriCore } from '../core/ari-core.js';
 import { invalid } from '../core/domain-error.js';
 import { isTerminal } from '../core/task-record.js';
 import { toServiceError } from './status-map.js';
+import { rejectMalformed } from './tolerant-decoding.js';
 import { backendToWire, manifestToWire, recordToWire, submissionFromWire, updateToWire } from './wire-convert.js';
 import type { WireTaskRequest, WireTaskUpdate } from './wire-types.js';
 
@@ -13,7 +14,10 @@ type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>;
 function unary<Req, Res>(f: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res> | Res): Unary<Req, Res> {
   return (call, callback) => {
     Promise.resolve()
-      .then(() => f(call.request, call))
+      .then(() => {
+        rejectMalformed(call.request);
+        return f(call.request, call);
+      })
       .then((res) => callback(null, res), (err) => callback(toServiceError(err) as grpc.ServiceError))
       // A callback that throws (e.g. an unserialisable response) must not become an unhandled rejection.
       .catch((err) => callback(toServiceError(err) as grpc.ServiceError));
@@ -62,6 +66,7 @@ export function agentRuntimeHandlers(core: AriCore): grpc.UntypedServiceImplemen
     StreamUpdates: (call: grpc.ServerWritableStream<{ task_id: string }, WireTaskUpdate>) => {
       let off: (() => void) | undefined;
       try {
+        rejectMalformed(call.request);
         off = tasks.subscribe(call.request.task_id ?? '', (u) => {
           call.write(updateToWire(u));
           if (isTerminal(u.status) && u.kind === 'result') {

@@ -5,8 +5,6 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { AuthConfig } from '../config/config-types.js';
 import type { ServerSecurity } from './grpc-server.js';
 import { tls13Credentials } from './tls-credentials.js';
-import { safeStatusInterceptor } from './safe-status.js';
-import { malformedRequestInterceptor } from './tolerant-decoding.js';
 
 /** Probes must work without credentials (load balancers, kubelet); they reveal only SERVING / NOT_SERVING. */
 const OPEN_PREFIXES = ['/grpc.health.v1.Health/'];
@@ -81,5 +79,6 @@ export function securityFor(listen: string, auth: AuthConfig): ServerSecurity & 
     ? tls13Credentials({ cert: auth.tlsCert!, key: auth.tlsKey!, clientCa: auth.clientCa })
     : grpc.ServerCredentials.createInsecure();
   const interceptors = auth.tokens.length ? [tokenInterceptor(auth.tokens)] : [];
-  return { credentials, interceptors: [safeStatusInterceptor(), ...interceptors, malformedRequestInterceptor()], warnings };
+  // No interceptor unless tokens are configured: grpc-js serves calls without one on a faster path.
+  return { credentials, interceptors, warnings };
 }

@@ -2,6 +2,7 @@
 import { status, type ServiceError, Metadata } from '@grpc/grpc-js';
 import { ConfigError } from '../config/config-reader.js';
 import { DomainError, type DomainErrorKind } from '../core/domain-error.js';
+import { wellFormed } from './safe-status.js';
 
 const CODES: Record<DomainErrorKind, status> = {
   INVALID_ARGUMENT: status.INVALID_ARGUMENT,
@@ -14,9 +15,11 @@ const CODES: Record<DomainErrorKind, status> = {
   FAILED_PRECONDITION: status.FAILED_PRECONDITION,
 };
 
+// Details are made well-formed here, the one place statuses are built, so a message quoting half an emoji
+// cannot make grpc-js throw while sending it.
 export function toServiceError(err: unknown): Partial<ServiceError> {
-  if (err instanceof DomainError) return { code: CODES[err.kind], details: err.message, metadata: new Metadata() };
-  if (err instanceof ConfigError) return { code: status.INVALID_ARGUMENT, details: err.message, metadata: new Metadata() };
+  if (err instanceof DomainError) return { code: CODES[err.kind], details: wellFormed(err.message), metadata: new Metadata() };
+  if (err instanceof ConfigError) return { code: status.INVALID_ARGUMENT, details: wellFormed(err.message), metadata: new Metadata() };
   // Anything else is our bug: say so without leaking internals beyond the message.
-  return { code: status.INTERNAL, details: `internal error: ${(err as Error)?.message ?? String(err)}`, metadata: new Metadata() };
+  return { code: status.INTERNAL, details: wellFormed(`internal error: ${(err as Error)?.message ?? String(err)}`), metadata: new Metadata() };
 }

@@ -1,5 +1,6 @@
 // Undecodable request bytes become INVALID_ARGUMENT: grpc-js itself would answer INTERNAL, blaming the daemon.
 import * as grpc from '@grpc/grpc-js';
+import { invalid } from '../core/domain-error.js';
 
 /** What a request that is not valid protobuf decodes to; the interceptor below answers it. */
 export class MalformedRequest {
@@ -25,20 +26,9 @@ export function tolerantService(service: grpc.ServiceDefinition): grpc.ServiceDe
   return out;
 }
 
-export function malformedRequestInterceptor(): grpc.ServerInterceptor {
-  return (_method, call) =>
-    new grpc.ServerInterceptingCall(call, {
-      start: (next) => {
-        next({
-          onReceiveMessage: (message, msgNext) => {
-            if (!(message instanceof MalformedRequest)) return msgNext(message);
-            call.sendStatus({
-              code: grpc.status.INVALID_ARGUMENT,
-              details: `${message.path}: the request is not a valid protobuf message (${message.reason})`,
-              metadata: new grpc.Metadata(),
-            });
-          },
-        });
-      },
-    });
+/** Checked by the handlers (an interceptor would cost every call): undecodable bytes → INVALID_ARGUMENT. */
+export function rejectMalformed(request: unknown): void {
+  if (request instanceof MalformedRequest) {
+    throw invalid(`${request.path}: the request is not a valid protobuf message (${request.reason})`);
+  }
 }
