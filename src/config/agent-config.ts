@@ -31,9 +31,6 @@ function nativeCommand(cmd: string[] | undefined, baseDir: string, path: string)
     throw new ConfigError(`${path}.command[0]: ${JSON.stringify(bin)} must be an absolute path (or ./… relative to the config file); PATH is not searched`);
   }
   const abs = resolvePath(baseDir, bin);
-  if (abs === '/tmp' || abs.startsWith('/tmp/')) {
-    throw new ConfigError(`${path}.command[0]: ${abs} lies under /tmp, which every sandbox replaces with its own empty tmpfs: install the agent elsewhere`);
-  }
   if (!existsSync(abs)) throw new ConfigError(`${path}.command[0]: binary not found: ${abs}`);
   if (!statSync(abs).isFile()) throw new ConfigError(`${path}.command[0]: not a regular file: ${abs}`);
   try {

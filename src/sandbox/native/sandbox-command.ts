@@ -48,8 +48,9 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
     '--cap-drop', 'ALL', '--clearenv', '--hostname', SANDBOX_HOSTNAME,
   ];
   for (const [k, v] of Object.entries(spec.env)) args.push('--setenv', k, v);
-  for (const p of [bin, ...spec.binds]) args.push('--ro-bind', p, p);
+  // The private /tmp first, binds after: an agent installed under the host's /tmp stays visible on top of it.
   args.push('--proc', '/proc', '--dev', '/dev', '--size', String(spec.tmpfsBytes), '--tmpfs', '/tmp');
+  for (const p of [bin, ...spec.binds]) args.push('--ro-bind', p, p);
   // Read-only /dev leaves /dev/shm unwritable; read-only / leaves /tmp the only writable place.
   args.push('--remount-ro', '/dev', '--remount-ro', '/', '--chdir', spec.cwd ?? '/');
   if (spec.seccompFd !== undefined) args.push('--seccomp', String(spec.seccompFd));
