@@ -9,6 +9,7 @@ import { connectAri, type AriClient } from '../src/client/ari-client.js';
 import { startChildDaemon } from '../test/reliability/child-daemon.js';
 import { mathTask, sameNumber } from '../test/reliability/math-workload.js';
 import { fmt, percentile } from './stats.js';
+import { MATH_WASM_AND_NATIVE } from '../test/helpers/agents-toml.js';
 
 export interface LoadOptions {
   clients: number;
@@ -96,18 +97,7 @@ queue = 10000
 uid_start = ${opts.uidStart ?? 2_200_000}
 uid_count = 16
 
-[[agents]]
-id = "math"
-runtime = "wasm"
-module = "{{FIXTURES}}/math/math.wasm"
-manifest = "{{FIXTURES}}/math/manifest.json"
-
-[[agents]]
-id = "math-native"
-runtime = "native"
-command = ["{{FIXTURES}}/math/native/math"]
-manifest = "{{FIXTURES}}/math/manifest.json"
-`;
+${MATH_WASM_AND_NATIVE}`;
 }
 
 async function main(): Promise<void> {

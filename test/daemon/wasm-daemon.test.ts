@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AriRpcError } from '../../src/client/ari-client.js';
 import { json, startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
+import { wasmAgentToml } from '../helpers/agents-toml.js';
 
 const hostile = (name: string, limits = '') =>
   `[[agents]]\nid = "${name}"\nruntime = "wasm"\nmodule = "{{FIXTURES}}/wasm-hostile/${name}.wasm"\nmanifest = "{{FIXTURES}}/wasm-hostile/manifest.json"\n[agents.limits]\ntimeout_ms = "1s"\n${limits}\n`;
@@ -11,19 +12,7 @@ const TOML = `
 workers = 2
 concurrency = 2
 queue = 4
-
-[[agents]]
-id = "math"
-runtime = "wasm"
-module = "{{FIXTURES}}/math/math.wasm"
-manifest = "{{FIXTURES}}/math/manifest.json"
-
-[[agents]]
-id = "math-wasi"
-runtime = "wasm"
-module = "{{FIXTURES}}/math/math-wasi.wasm"
-manifest = "{{FIXTURES}}/math/manifest.json"
-${['loop', 'recursion', 'grow-bomb', 'flood', 'trap', 'bad-result', 'bad-length'].map((n) => hostile(n)).join('')}
+${wasmAgentToml('math', 'math/math.wasm')}${wasmAgentToml('math-wasi', 'math/math-wasi.wasm')}${['loop', 'recursion', 'grow-bomb', 'flood', 'trap', 'bad-result', 'bad-length'].map((n) => hostile(n)).join('')}
 ${hostile('loop', 'fuel = 1000000').replace('id = "loop"', 'id = "loop-fuel"')}
 `;
 

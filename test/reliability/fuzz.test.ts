@@ -7,6 +7,7 @@ import { AriRpcError, type TaskRequestInit } from '../../src/client/ari-client.j
 import { TERMINAL_STATUSES } from '../../src/sandbox/limits.js';
 import { loadAri } from '../../src/server/proto.js';
 import { json, startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
+import { wasmAgentToml } from '../helpers/agents-toml.js';
 
 const MAX_REQUEST = 256 * 1024;
 const MAX_INPUT = 64 * 1024;
@@ -19,19 +20,7 @@ max_list_page = 2
 workers = 2
 concurrency = 2
 queue = 64
-
-[[agents]]
-id = "math"
-runtime = "wasm"
-module = "{{FIXTURES}}/math/math.wasm"
-manifest = "{{FIXTURES}}/math/manifest.json"
-
-[[agents]]
-id = "math-b"
-runtime = "wasm"
-module = "{{FIXTURES}}/math/math.wasm"
-manifest = "{{FIXTURES}}/math/manifest.json"
-
+${wasmAgentToml('math', 'math/math.wasm')}${wasmAgentToml('math-b', 'math/math.wasm')}
 # Its schema is {"type":"object"}: any object passes admission, so deep and odd JSON reaches the core.
 [[agents]]
 id = "trap"

@@ -9,6 +9,7 @@ import type { WireTaskResponse } from '../../src/server/wire-types.js';
 import { startChildDaemon, startsById, type ChildDaemon } from './child-daemon.js';
 import { sandboxProcesses } from './leaks.js';
 import { mathTask, sameNumber } from './math-workload.js';
+import { MATH_WASM_AND_NATIVE } from '../helpers/agents-toml.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ari-restart-'));
 const UID_START = 2_100_000;
@@ -29,18 +30,7 @@ queue = 5000
 uid_start = ${UID_START}
 uid_count = 8
 
-[[agents]]
-id = "math"
-runtime = "wasm"
-module = "{{FIXTURES}}/math/math.wasm"
-manifest = "{{FIXTURES}}/math/manifest.json"
-
-[[agents]]
-id = "math-native"
-runtime = "native"
-command = ["{{FIXTURES}}/math/native/math"]
-manifest = "{{FIXTURES}}/math/manifest.json"
-`;
+${MATH_WASM_AND_NATIVE}`;
 
 interface Sent { id: string; n: number; agent: string }
 const request = (s: Sent) => {

@@ -11,7 +11,7 @@ import { fromRun, fromThrown, withOomVerdict } from './outcome-mapper.js';
 import { OutputLimitExceeded, ProcExit } from './outcome-markers.js';
 import type { AbiRun } from './task-context.js';
 import { isMemoryFailure } from './task-runner.js';
-import { threadCpuNs } from './thread-cpu.js';
+import { startClock } from './thread-cpu.js';
 import { WARM_UP_DOCUMENT, type ComponentArtifact, type RunRequest } from './worker-protocol.js';
 
 type WasiModule = typeof import('./component-wasi.js');
@@ -65,8 +65,7 @@ function runOnce(
   instantiate: Instantiate, artifact: ComponentArtifact, req: RunRequest, cancel: Int32Array,
   emitLog: (line: string) => void, wasiModule: WasiModule | undefined,
 ): ExecutionResult {
-  const wallStart = performance.now();
-  const cpuStart = threadCpuNs();
+  const clock = startClock();
   const logs = new LineSplitter(emitLog);
   const task: TaskBinding = {
     wasi: { agentId: req.agentId, env: req.env, stdin: req.document, outputBytes: req.limits.outputBytes, log: (t) => logs.push(t) },
@@ -83,10 +82,7 @@ function runOnce(
     thrown = e;
   }
   logs.flush();
-  const cpuEnd = threadCpuNs();
-  const usage = emptyUsage();
-  usage.wallMs = performance.now() - wallStart;
-  usage.cpuMs = cpuStart !== null && cpuEnd !== null ? (cpuEnd - cpuStart) / 1e6 : usage.wallMs;
+  const usage = { ...emptyUsage(), ...clock.elapsed() };
   usage.peakMemoryBytes = ci ? memoryBytes(ci.instances) : 0;
   usage.fuelConsumed = ci?.meter.consumed() ?? 0;
   usage.outputBytes = run?.outputBytes ?? (thrown instanceof OutputLimitExceeded ? thrown.offered : ci?.wasi?.stdout.total ?? 0);

@@ -9,7 +9,7 @@ import { parseAgentOutput } from '../agent-output.js';
 import { runSeed, seedImports } from './seed-abi.js';
 import { takeSpare } from './spare-instance.js';
 import type { AbiRun, TaskContext } from './task-context.js';
-import { threadCpuNs } from './thread-cpu.js';
+import { startClock } from './thread-cpu.js';
 import { WasiPreview1 } from './wasi-preview1.js';
 import type { RunRequest } from './worker-protocol.js';
 
@@ -40,8 +40,7 @@ function runWasi(instance: WebAssembly.Instance, wasi: WasiPreview1): AbiRun {
 export function runTask(
   module: WebAssembly.Module, req: RunRequest, cancel: Int32Array, emitLog: (line: string) => void, onSlice?: () => void,
 ): ExecutionResult {
-  const wallStart = performance.now();
-  const cpuStart = threadCpuNs();
+  const clock = startClock();
   const meter = new FuelMeter(req.limits.fuel, req.deadline, cancel, onSlice);
   const logs = new LineSplitter(emitLog);
   const ctx: TaskContext = { req, meter, log: (text) => logs.push(text) };
@@ -70,10 +69,7 @@ export function runTask(
     thrown = e;
   }
   logs.flush();
-  const cpuEnd = threadCpuNs();
-  const usage = emptyUsage();
-  usage.wallMs = performance.now() - wallStart;
-  usage.cpuMs = cpuStart !== null && cpuEnd !== null ? (cpuEnd - cpuStart) / 1e6 : usage.wallMs;
+  const usage = { ...emptyUsage(), ...clock.elapsed() };
   usage.peakMemoryBytes = memory?.buffer.byteLength ?? 0;
   usage.fuelConsumed = meter.consumed();
   usage.outputBytes = run?.outputBytes ?? (thrown instanceof OutputLimitExceeded ? thrown.offered : wasi?.stdout.total ?? 0);

@@ -22,3 +22,17 @@ export function threadCpuNs(): number | null {
     return null;
   }
 }
+
+/** Wall and CPU time of one task on this thread: start it before the guest runs, read it after. */
+export function startClock(): { wallStart: number; elapsed(): { wallMs: number; cpuMs: number } } {
+  const wallStart = performance.now();
+  const cpuStart = threadCpuNs();
+  return {
+    wallStart,
+    elapsed() {
+      const cpuEnd = threadCpuNs();
+      const wallMs = performance.now() - wallStart;
+      return { wallMs, cpuMs: cpuStart !== null && cpuEnd !== null ? (cpuEnd - cpuStart) / 1e6 : wallMs };
+    },
+  };
+}
