@@ -55,7 +55,10 @@ describe('native confinement', () => {
     const r = await hostile(rt, { mode: 'write_outside', paths });
     const results = (r.output as { results: Record<string, number> }).results;
     expect(results['/tmp/ok']).toBe(0);
-    for (const p of paths.slice(0, -1)) expect([ENOENT, EACCES, EROFS, EPERM], p).toContain(results[p]);
+    // A repo checked out under the host's /tmp shows up inside the sandbox's private tmpfs, where a write
+    // succeeds without reaching the host; the host-side check below is what matters for it.
+    const inPrivateTmp = (p: string) => p.startsWith('/tmp/');
+    for (const p of paths.slice(0, -1)) if (!inPrivateTmp(p)) expect([ENOENT, EACCES, EROFS, EPERM], p).toContain(results[p]);
     expect(existsSync(join(REPO, 'pwned'))).toBe(false);
   });
 
