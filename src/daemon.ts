@@ -68,12 +68,16 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
   const agentLimits = (a: AgentSpec) => resolveLimits(config.limits.default, config.limits.max, a.limits, {});
   const runtimes = new Map<RuntimeName, Runtime>(RUNTIME_NAMES.map((n) => [n, createRuntime(n, { config, logger, daemonId, agentLimits })]));
   await Promise.all([...runtimes.values()].map((r) => r.start()));
+  // Whatever fails from here on (a bad agent, a port in use) must not leave pools, workers or the journal lock.
+  const release = async () => {
+    await Promise.allSettled([...runtimes.values()].map((r) => r.close()));
+    journal.close();
+  };
   let broken: Map<string, string>;
   try {
     broken = await prepareAgents(config.agents, runtimes, logger);
   } catch (e) {
-    await Promise.allSettled([...runtimes.values()].map((r) => r.close()));
-    journal.close();
+    await release();
     throw e;
   }
   const metrics = new Metrics();
@@ -98,9 +102,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
   try {
     server = await startGrpcServer(core, config.server, security);
   } catch (e) {
-    // A port in use must not leave pools, workers or the journal lock behind.
-    await Promise.allSettled([...runtimes.values()].map((r) => r.close()));
-    journal.close();
+    await release();
     throw e;
   }
   for (const r of runtimes.values()) {
@@ -118,8 +120,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
     await tasks.shutdown(config.server.shutdownGraceMs);
     await server.stop(2_000);
     await metricsServer?.close();
-    await Promise.allSettled([...runtimes.values()].map((r) => r.close()));
-    journal.close();
+    await release();
     logger.info('stopped');
   })());
 

@@ -5,6 +5,7 @@ import type { Limits } from '../sandbox/limits.js';
 import type { AgentSpec } from '../runtimes/runtime.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { invalid } from './domain-error.js';
+import { checkJsonDepth } from './json-depth.js';
 import { resolveLimits } from './limits-resolver.js';
 
 export interface TaskSubmission {
@@ -70,6 +71,7 @@ export function admit(sub: TaskSubmission, registry: AgentRegistry, policy: Admi
   if (sub.input.byteLength > policy.maxInputBytes) {
     throw invalid(`input is ${sub.input.byteLength} bytes, above the limit of ${policy.maxInputBytes} bytes (server.max_input_bytes)`);
   }
+  checkJsonDepth(sub.input); // before anything recursive (parse, schema, hash) walks it
   const input = parseInput(sub.input);
   registry.validateInput(agent.id, sub.capability, input);
   const limits = resolveLimits(policy.defaults, policy.max, agent.limits, sub.limits);

@@ -1,12 +1,11 @@
 // The task lifecycle: admit → record QUEUED → schedule → RUNNING → one terminal outcome, published and kept.
 import type { Logger } from 'pino';
-import type { Limits, ExecutionResult } from '../sandbox/limits.js';
+import type { ExecutionResult } from '../sandbox/limits.js';
 import { emptyUsage } from '../sandbox/limits.js';
 import type { AgentSpec, Runtime, RuntimeName } from '../runtimes/runtime.js';
 import { admit, type AdmissionPolicy, type AdmittedTask, type TaskSubmission } from './admission.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { DomainError, notFound } from './domain-error.js';
-import { checkJsonDepth } from './json-depth.js';
 import type { Journal } from './journal.js';
 import type { Scheduler } from './scheduler.js';
 import { isTerminal, type TaskRecord, type TaskUpdate } from './task-record.js';
@@ -45,7 +44,6 @@ export class TaskService {
   /** Accepts a task (or finds the same one by id) and returns its record plus a promise of the outcome. */
   submit(sub: TaskSubmission): { record: TaskRecord; done: Promise<TaskRecord> } {
     if (!this.accepting) throw new DomainError('UNAVAILABLE', 'the daemon is shutting down');
-    checkJsonDepth(sub.input); // before admit: hashing and schema checks recurse over the input
     const task = admit(sub, this.deps.registry, this.deps.policy);
     const existing = this.deps.journal.get(task.taskId);
     if (existing) {
@@ -176,7 +174,8 @@ export class TaskService {
   }
 
   private publish(r: TaskRecord, kind: TaskUpdate['kind'], message: string): void {
-    this.bus.publish(this.update(r, kind, message));
+    // Most tasks have no watcher: build no update for nobody.
+    if (this.bus.has(r.taskId)) this.bus.publish(this.update(r, kind, message));
   }
 }
 
@@ -185,4 +184,3 @@ function cancelled(message: string, signal: AbortSignal): ExecutionResult {
   return { status: 'CANCELLED', error: { code: 'CANCELLED', message: why }, usage: emptyUsage(), metrics: {} };
 }
 
-export type { Limits };

@@ -29,6 +29,10 @@ export class UpdateBus {
     if (update.kind === 'result') this.listeners.delete(update.taskId);
   }
 
+  has(taskId: string): boolean {
+    return this.listeners.has(taskId);
+  }
+
   subscriberCount(): number {
     let n = 0;
     for (const s of this.listeners.values()) n += s.size;

@@ -6,6 +6,8 @@
 const MAX_SPARE_MEMORY = 16 * 1024 * 1024;
 /** Modules with a spare per worker (the most recently run ones). */
 const MAX_SPARES = 4;
+/** ARI_WASM_SPARE=0 turns spares off, for A/B runs; read once, not per task. */
+const SPARES_ENABLED = process.env.ARI_WASM_SPARE !== '0';
 
 type HostFn = (...args: unknown[]) => unknown;
 
@@ -26,7 +28,7 @@ export function takeSpare(module: WebAssembly.Module): SpareInstance | undefined
 }
 
 export function prepareSpare(module: WebAssembly.Module): void {
-  if (process.env.ARI_WASM_SPARE === '0' || spares.has(module) || noSpare.has(module)) return;
+  if (!SPARES_ENABLED || spares.has(module) || noSpare.has(module)) return;
   const decls = WebAssembly.Module.imports(module);
   if (decls.some((d) => d.kind !== 'function')) {
     noSpare.add(module);
