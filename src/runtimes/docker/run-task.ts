@@ -4,24 +4,15 @@ import { constants } from 'node:os';
 import { taskDocument, type ExecutionHooks, type ExecutionTask } from '../runtime.js';
 import { parseAgentOutput } from '../agent-output.js';
 import { emptyUsage, type ExecutionResult, type TerminalStatus } from '../../sandbox/limits.js';
+import { killMessage, watchCpu, type KillReason } from '../../sandbox/kill-escalation.js';
 import { CappedBuffer, LineSplitter } from '../../sandbox/output-cap.js';
 import type { ContainerClient } from './container-client.js';
 import type { ContainerSession } from './container-session.js';
 
-type KillReason = 'TIMEOUT' | 'CPU_LIMIT' | 'OUTPUT_LIMIT' | 'CANCELLED';
-
-const CPU_POLL_MS = 20;
 /** Peak usage at or above this fraction of the memory limit, with a SIGKILL, means the OOM killer struck. */
 const OOM_CEILING_FRACTION = 0.9;
 /** After the exit, how long the last output may take to arrive before we stop waiting for it. */
 const DRAIN_GRACE_MS = 1000;
-
-const KILL_MESSAGES: Record<KillReason, (t: ExecutionTask) => string> = {
-  TIMEOUT: (t) => `timed out after ${t.limits.timeoutMs} ms`,
-  CPU_LIMIT: (t) => `CPU time limit of ${t.limits.cpuMillis} ms exceeded`,
-  OUTPUT_LIMIT: (t) => `output exceeded ${t.limits.outputBytes} bytes`,
-  CANCELLED: () => 'cancelled',
-};
 
 /** Docker reports a signal death of the container's pid 1 as exit code 128 + signal number. */
 function signalOf(exitCode: number): string {
@@ -64,7 +55,7 @@ export async function runTask(
 
   const timer = setTimeout(() => kill('TIMEOUT'), Math.max(0, limits.timeoutMs));
   const cpuWatch = session.cgroup
-    ? setInterval(() => { if (session.cgroup!.cpuMs() >= limits.cpuMillis) kill('CPU_LIMIT'); }, CPU_POLL_MS)
+    ? watchCpu(() => session.cgroup!.cpuMs(), limits.cpuMillis, () => kill('CPU_LIMIT'))
     : undefined;
   const onAbort = () => kill('CANCELLED');
   if (signal.aborted) onAbort();
@@ -94,7 +85,7 @@ export async function runTask(
       (await client.inspect(session.id).catch(() => undefined))?.oomKilled === true ||
       (usage.signal === 'SIGKILL' && usage.peakMemoryBytes >= limits.memoryBytes * OOM_CEILING_FRACTION));
 
-    if (killReason) return terminal(killReason, KILL_MESSAGES[killReason](task), usage);
+    if (killReason) return terminal(killReason, killMessage(killReason, limits), usage);
     if (oomKilled) return terminal('OUT_OF_MEMORY', `memory limit of ${limits.memoryBytes} bytes exceeded (OOM-killed)`, usage);
     const parsed = parseAgentOutput(stdout.toString(), { exitCode: usage.exitCode, signal: usage.signal || undefined });
     return { ...parsed, usage };

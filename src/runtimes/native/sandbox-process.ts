@@ -1,6 +1,7 @@
 // One sandbox process: spawned (for its task, or ahead of it by a pool), bound to exactly one task, then retired.
 import { execa, type ResultPromise } from 'execa';
 import { emptyUsage, type ErrorCode, type ExecutionResult, type TerminalStatus } from '../../sandbox/limits.js';
+import { killMessage, watchCpu, type KillReason } from '../../sandbox/kill-escalation.js';
 import { CappedBuffer, LineSplitter } from '../../sandbox/output-cap.js';
 import { killPids } from '../../sandbox/native/cgroup-fs.js';
 import type { Rlimits } from '../../sandbox/native/rlimits.js';
@@ -11,11 +12,8 @@ import { taskDocument, type AgentSpec, type ExecutionHooks, type ExecutionTask }
 import type { SandboxHost } from './sandbox-host.js';
 import { decodeExit, StatusReader } from './sandbox-status.js';
 
-/** Why we ended the sandbox ourselves; the first reason wins. */
-type KillReason = 'TIMEOUT' | 'CPU_LIMIT' | 'OUTPUT_LIMIT' | 'CANCELLED';
 const CHILD_FD_SECCOMP = 3;
 const CHILD_FD_STATUS = 4;
-const CPU_POLL_MS = 20;
 /** Output an agent writes before it is handed a task (a pooled one printing early) is held up to this, then it is discarded. */
 const EARLY_OUTPUT_CAP = 1 << 20;
 
@@ -32,13 +30,6 @@ const SPAWN_OPTIONS = {
 function result(status: TerminalStatus, usage: ExecutionResult['usage'], code?: ErrorCode, message?: string): ExecutionResult {
   return { status, usage, metrics: {}, ...(code ? { error: { code, message: message ?? code } } : {}) };
 }
-
-const KILL_MESSAGES: Record<KillReason, (t: ExecutionTask) => string> = {
-  TIMEOUT: (t) => `timed out after ${t.limits.timeoutMs} ms`,
-  CPU_LIMIT: (t) => `CPU time limit of ${t.limits.cpuMillis} ms exceeded`,
-  OUTPUT_LIMIT: (t) => `output exceeded ${t.limits.outputBytes} bytes`,
-  CANCELLED: () => 'cancelled',
-};
 
 export class SandboxProcess {
   private readonly child: ResultPromise<typeof SPAWN_OPTIONS>;
@@ -127,7 +118,7 @@ export class SandboxProcess {
 
     this.child.stdin?.end(taskDocument(task));
     const timer = setTimeout(() => void this.kill('TIMEOUT'), Math.max(0, deadline - performance.now()));
-    const cpuWatch = setInterval(() => { if (this.cg.cpuMs() >= limits.cpuMillis) void this.kill('CPU_LIMIT'); }, CPU_POLL_MS);
+    const cpuWatch = watchCpu(() => this.cg.cpuMs(), limits.cpuMillis, () => void this.kill('CPU_LIMIT'));
     const onAbort = (): void => void this.kill('CANCELLED');
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
@@ -155,10 +146,10 @@ export class SandboxProcess {
     const exit = st.exitCode !== undefined ? decodeExit(st.exitCode) : { exitCode: ended.exitCode ?? -1, signal: ended.signal ?? '' };
     const usage = { ...emptyUsage(), wallMs, cpuMs: Math.round(cgUsage.cpuMs), peakMemoryBytes: cgUsage.peakMemoryBytes, exitCode: exit.exitCode, signal: exit.signal, outputBytes: stdout.total };
 
-    if (this.reason) return result(this.reason, usage, this.reason, KILL_MESSAGES[this.reason](task));
+    if (this.reason) return result(this.reason, usage, this.reason, killMessage(this.reason, task.limits));
     if (cgUsage.oomKills > 0) return result('OUT_OF_MEMORY', usage, 'OUT_OF_MEMORY', `memory limit of ${limits.memoryBytes} bytes exceeded`);
     if (exit.signal === 'SIGXCPU' || (exit.signal === 'SIGKILL' && cgUsage.cpuMs >= limits.cpuMillis)) {
-      return result('CPU_LIMIT', usage, 'CPU_LIMIT', KILL_MESSAGES.CPU_LIMIT(task));
+      return result('CPU_LIMIT', usage, 'CPU_LIMIT', killMessage('CPU_LIMIT', task.limits));
     }
     if (st.childPid === undefined || (ended.exitCode === JOIN_FAILED_EXIT && st.exitCode === undefined)) {
       const why = this.stderrTail.join('\n') || `sandbox exited with ${ended.exitCode ?? ended.signal}`;
