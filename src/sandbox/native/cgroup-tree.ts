@@ -1,7 +1,8 @@
 // The daemon's own cgroup subtree (ari-<pid>.<starttime> in each hierarchy): task cgroups inside it, removal, and sweeping dead daemons' trees.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REAP_TIMEOUT_MS } from '../kill-escalation.js';
+import { processAlive, SELF_TOKEN } from '../process-identity.js';
 import { detectCgroups, type CgroupLayout, type Controller } from './cgroup-detect.js';
 import { killPids, listPids, removeDir, sleep, writeText } from './cgroup-fs.js';
 import { TaskCgroup, type CgroupLimits } from './task-cgroup.js';
@@ -9,16 +10,6 @@ import { TaskCgroup, type CgroupLimits } from './task-cgroup.js';
 /** ari-<pid>.<starttime>.<instance>: names the owning daemon process for all time (pids get reused, start times do not). */
 const TREE_PATTERN = /^ari-(\d+)\.(\d+)\.\d+$/;
 let instances = 0;
-
-/** Field 22 of /proc/<pid>/stat: start time in clock ticks; with the pid it names one process for all time. */
-export function processStartTime(pid: number | 'self'): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
 
 export class CgroupTree {
   private readonly tasks = new Set<TaskCgroup>();
@@ -33,7 +24,7 @@ export class CgroupTree {
 
   /** Creates this daemon's subtree under its own cgroup in every hierarchy. Throws with the reason when it cannot. */
   static open(layout: CgroupLayout): CgroupTree {
-    const name = `ari-${process.pid}.${processStartTime('self')}.${++instances}`;
+    const name = `ari-${SELF_TOKEN}.${++instances}`;
     const dirs: Partial<Record<Controller, string>> = {};
     for (const [c, parent] of Object.entries(layout.dirs) as [Controller, string][]) {
       dirs[c] = join(parent, name);
@@ -157,7 +148,7 @@ async function destroySubtree(layout: CgroupLayout, name: string): Promise<boole
 /** True when the ari-<pid>.<start>.<n> name's owner process is gone. */
 function isStale(name: string): boolean {
   const m = TREE_PATTERN.exec(name);
-  return !!m && processStartTime(Number(m[1])) !== m[2];
+  return !!m && !processAlive(m[1], m[2]);
 }
 
 /**
