@@ -8,13 +8,13 @@ import { silentLogger } from '../src/observability/logger.js';
 import { NativeRuntime } from '../src/runtimes/native/native-runtime.js';
 import { findTools } from '../src/runtimes/native/host-check.js';
 import { sandboxLimits } from '../src/runtimes/native/sandbox-host.js';
-import type { AgentSpec, ExecutionTask } from '../src/runtimes/runtime.js';
-import { taskDocument } from '../src/runtimes/runtime.js';
+import type { AgentSpec, ExecutionTask } from '../src/contract/agent.js';
+import { taskDocument } from '../src/contract/agent.js';
 import { detectCgroups } from '../src/sandbox/native/cgroup-detect.js';
 import { CgroupTree } from '../src/sandbox/native/cgroup-tree.js';
 import { sandboxCommand } from '../src/sandbox/native/sandbox-command.js';
 import { compileSeccomp, encodeSeccomp } from '../src/sandbox/native/seccomp-bpf.js';
-import type { Limits } from '../src/sandbox/limits.js';
+import type { Limits } from '../src/contract/limits.js';
 import { fmt, percentile } from './stats.js';
 import type { BenchSection } from './run.js';
 

@@ -1,8 +1,8 @@
 // Reads one [[agents]] entry: runtime-specific keys, paths resolved against the config file, manifest loaded.
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { RUNTIME_NAMES, type AgentManifest, type AgentSpec, type RuntimeName } from '../runtimes/runtime.js';
-import type { Limits } from '../sandbox/limits.js';
+import { RUNTIME_NAMES, type AgentManifest, type AgentSpec, type RuntimeName } from '../contract/agent.js';
+import type { Limits } from '../contract/limits.js';
 import { ConfigError, int, optStr, str, strList, strMap, table } from './config-reader.js';
 import { checkUnderCeiling, readLimits } from './limits-config.js';
 import { readManifest } from './manifest.js';

@@ -1,6 +1,6 @@
 // The validated daemon configuration: what the rest of the daemon trusts without re-checking.
-import type { Limits } from '../sandbox/limits.js';
-import type { AgentSpec, RuntimeName } from '../runtimes/runtime.js';
+import type { Limits } from '../contract/limits.js';
+import type { AgentSpec, RuntimeName } from '../contract/agent.js';
 
 export interface BackendConfig {
   /** Tasks running at once on this backend. */

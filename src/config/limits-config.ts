@@ -1,5 +1,5 @@
 // Reads [limits.*] tables and per-agent limits: wire names as keys, numbers or strings with units.
-import { LIMIT_KEYS, LIMIT_WIRE_NAMES, type LimitKey, type Limits } from '../sandbox/limits.js';
+import { LIMIT_KEYS, LIMIT_WIRE_NAMES, type LimitKey, type Limits } from '../contract/limits.js';
 import { ConfigError, table } from './config-reader.js';
 import { parseBytes, parseCount, parseDurationMs, UnitError } from './units.js';
 

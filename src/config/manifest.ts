@@ -1,5 +1,5 @@
 // Validates an agent manifest file (the seed's AgentManifest as JSON) into the trusted shape.
-import type { AgentManifest, CapabilitySpec } from '../runtimes/runtime.js';
+import type { AgentManifest, CapabilitySpec } from '../contract/agent.js';
 import { ConfigError } from './config-reader.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,5 +1,5 @@
 // The conformance suite's vocabulary: cases as data, what one run of a case observed, and its verdict.
-import type { RuntimeName } from '../runtimes/runtime.js';
+import type { RuntimeName } from '../contract/agent.js';
 import type { WireTaskResponse } from '../server/wire-types.js';
 import type { HostProbe } from './host-probe.js';
 

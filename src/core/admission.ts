@@ -1,8 +1,8 @@
 // Turns a raw request into an admitted task: agent, capability, JSON input, schema, limits, id, fingerprint.
 import * as crypto from 'node:crypto';
 import { createHash, randomUUID } from 'node:crypto';
-import type { Limits } from '../sandbox/limits.js';
-import type { AgentSpec } from '../runtimes/runtime.js';
+import type { Limits } from '../contract/limits.js';
+import type { AgentSpec } from '../contract/agent.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { invalid } from './domain-error.js';
 import { checkJsonDepth } from './json-depth.js';

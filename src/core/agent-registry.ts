@@ -1,7 +1,7 @@
 // The hosted agents by id, with each capability's input schema compiled once.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { AgentSpec } from '../runtimes/runtime.js';
+import type { AgentSpec } from '../contract/agent.js';
 import { invalid, notFound } from './domain-error.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

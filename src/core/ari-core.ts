@@ -1,6 +1,7 @@
 // What the transport layer may ask of the daemon: tasks, agents and health, with no gRPC in sight.
-import type { Limits } from '../sandbox/limits.js';
-import type { AgentSpec, BackendHealth } from '../runtimes/runtime.js';
+import type { Limits } from '../contract/limits.js';
+import type { AgentSpec } from '../contract/agent.js';
+import type { BackendHealth } from '../runtimes/runtime.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { TaskService } from './task-service.js';
 

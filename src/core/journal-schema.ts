@@ -1,7 +1,8 @@
 // The outcome database's schema (versioned with PRAGMA user_version) and the row ⇄ TaskRecord mapping.
 import type Database from 'better-sqlite3';
-import type { ExecutionResult, Limits, TaskStatus } from '../sandbox/limits.js';
-import type { RuntimeName } from '../runtimes/runtime.js';
+import type { ExecutionResult, TaskStatus } from '../contract/outcome.js';
+import type { Limits } from '../contract/limits.js';
+import type { RuntimeName } from '../contract/agent.js';
 import type { TaskRecord } from './task-record.js';
 
 export const SCHEMA_VERSION = 1;

@@ -1,5 +1,5 @@
 // Where task records live: the interface, and a bounded in-memory implementation.
-import type { ExecutionResult, TaskStatus } from '../sandbox/limits.js';
+import type { ExecutionResult, TaskStatus } from '../contract/outcome.js';
 import { isTerminal, type TaskRecord } from './task-record.js';
 
 export interface Journal {

@@ -1,5 +1,5 @@
 // Effective limits = tightest of operator ceiling, agent limits and request limits; defaults fill gaps (DESIGN §4).
-import { LIMIT_KEYS, LIMIT_WIRE_NAMES, type Limits } from '../sandbox/limits.js';
+import { LIMIT_KEYS, LIMIT_WIRE_NAMES, type Limits } from '../contract/limits.js';
 import { invalid } from './domain-error.js';
 
 /**

@@ -1,7 +1,7 @@
 // One bounded p-queue per backend: concurrency from config, and RESOURCE_EXHAUSTED instead of unbounded waiting.
 import PQueue from 'p-queue';
 import type { BackendConfig } from '../config/config-types.js';
-import type { RuntimeName } from '../runtimes/runtime.js';
+import type { RuntimeName } from '../contract/agent.js';
 import { DomainError } from './domain-error.js';
 
 export class Scheduler {

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { emptyUsage, type ExecutionResult } from '../sandbox/limits.js';
+import { emptyUsage, type ExecutionResult } from '../contract/outcome.js';
 import { DomainError } from './domain-error.js';
 import type { Journal } from './journal.js';
 import { fromRow, migrate, toRow, type TaskRow } from './journal-schema.js';

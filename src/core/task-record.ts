@@ -1,6 +1,7 @@
 // A task as the daemon keeps it: identity, request fingerprint, lifecycle state and, once terminal, its outcome.
-import type { ExecutionResult, Limits, TaskStatus } from '../sandbox/limits.js';
-import type { RuntimeName } from '../runtimes/runtime.js';
+import type { ExecutionResult, TaskStatus } from '../contract/outcome.js';
+import type { Limits } from '../contract/limits.js';
+import type { RuntimeName } from '../contract/agent.js';
 
 export interface TaskRecord {
   taskId: string;

@@ -1,8 +1,9 @@
 // The task lifecycle: admit → record QUEUED → schedule → RUNNING → one terminal outcome, published and kept.
 import type { Logger } from 'pino';
-import type { ExecutionResult } from '../sandbox/limits.js';
-import { emptyUsage } from '../sandbox/limits.js';
-import type { AgentSpec, Runtime, RuntimeName } from '../runtimes/runtime.js';
+import type { ExecutionResult } from '../contract/outcome.js';
+import { emptyUsage } from '../contract/outcome.js';
+import type { AgentSpec, RuntimeName } from '../contract/agent.js';
+import type { Runtime } from '../runtimes/runtime.js';
 import { admit, type AdmissionPolicy, type AdmittedTask, type TaskSubmission } from './admission.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { DomainError, notFound } from './domain-error.js';

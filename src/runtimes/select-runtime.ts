@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config-types.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
 import { NativeRuntime } from './native/native-runtime.js';
-import type { Limits } from '../sandbox/limits.js';
-import type { AgentSpec, Runtime, RuntimeName } from './runtime.js';
+import type { Limits } from '../contract/limits.js';
+import type { AgentSpec, RuntimeName } from '../contract/agent.js';
+import type { Runtime } from './runtime.js';
 import { WasmRuntime } from './wasm/wasm-runtime.js';
 
 export interface RuntimeContext {

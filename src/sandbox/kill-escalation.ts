@@ -1,17 +1,4 @@
-// Why a process-based sandbox was ended by us, what that is called, and the timings of ending it.
-import type { Limits } from './limits.js';
-
-/** Why we ended a sandbox ourselves; the first reason wins and becomes the task's status. */
-export type KillReason = 'TIMEOUT' | 'CPU_LIMIT' | 'OUTPUT_LIMIT' | 'CANCELLED';
-
-export function killMessage(reason: KillReason, limits: Limits): string {
-  switch (reason) {
-    case 'TIMEOUT': return `timed out after ${limits.timeoutMs} ms`;
-    case 'CPU_LIMIT': return `CPU time limit of ${limits.cpuMillis} ms exceeded`;
-    case 'OUTPUT_LIMIT': return `output exceeded ${limits.outputBytes} bytes`;
-    case 'CANCELLED': return 'cancelled';
-  }
-}
+// The timings of ending a process-based sandbox: the CPU watch and the reap wait.
 
 /** How often a sandbox's cgroup CPU time is compared with its budget. */
 export const CPU_POLL_MS = 20;

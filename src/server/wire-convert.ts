@@ -1,8 +1,9 @@
 // Converts between the proto's plain objects and the domain's types, in both directions.
 import type { TaskSubmission } from '../core/admission.js';
 import type { TaskRecord, TaskUpdate } from '../core/task-record.js';
-import type { AgentSpec, BackendHealth } from '../runtimes/runtime.js';
-import type { Limits } from '../sandbox/limits.js';
+import type { AgentSpec } from '../contract/agent.js';
+import type { BackendHealth } from '../runtimes/runtime.js';
+import type { Limits } from '../contract/limits.js';
 import type {
   WireBackendHealth, WireLimits, WireManifest, WireTaskRequest, WireTaskResponse, WireTaskUpdate,
 } from './wire-types.js';

@@ -1,5 +1,5 @@
 // The proto messages as plain objects (proto-loader with keepCase/enums-as-strings/longs-as-numbers).
-import type { TaskStatus } from '../sandbox/limits.js';
+import type { TaskStatus } from '../contract/outcome.js';
 
 export interface WireLimits {
   timeout_ms: number; memory_bytes: number; cpu_millis: number; fuel: number; pids: number; output_bytes: number;

@@ -6,8 +6,9 @@ import { Scheduler } from '../../src/core/scheduler.js';
 import { TaskService } from '../../src/core/task-service.js';
 import { BUILTIN_DEFAULT_LIMITS, BUILTIN_MAX_LIMITS } from '../../src/config/limits-config.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import type { AgentSpec, Runtime } from '../../src/runtimes/runtime.js';
-import { emptyUsage } from '../../src/sandbox/limits.js';
+import type { AgentSpec } from '../../src/contract/agent.js';
+import type { Runtime } from '../../src/runtimes/runtime.js';
+import { emptyUsage } from '../../src/contract/outcome.js';
 
 const agent: AgentSpec = {
   id: 'echo', runtime: 'wasm', env: {}, limits: {}, baseDir: '/',

@@ -2,10 +2,10 @@
 // agent specs and limits, and a view of the containers a daemon id left in the engine.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { AgentSpec, ExecutionTask } from '../../src/runtimes/runtime.js';
+import type { AgentSpec, ExecutionTask } from '../../src/contract/agent.js';
 import { DockerodeClient } from '../../src/runtimes/docker/dockerode-client.js';
 import { ensureImage, FIXTURE_IMAGES_DIR } from '../../src/runtimes/docker/image-builder.js';
-import type { Limits } from '../../src/sandbox/limits.js';
+import type { Limits } from '../../src/contract/limits.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const engine = new DockerodeClient();

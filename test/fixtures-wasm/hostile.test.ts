@@ -1,7 +1,7 @@
 // The hostile core-module fixtures misbehave exactly as fixtures/agents/wasm-hostile/README.md says.
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { parseAgentOutput } from '../../src/runtimes/agent-output.js';
+import { parseAgentOutput } from '../../src/contract/agent-output.js';
 import { FIXTURES, importsOf, load, runSeed, runWasi } from './core-hosts.js';
 
 const TASK = JSON.stringify({ task_id: 'h', capability: 'run', input: {} });

@@ -2,8 +2,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NativeRuntime, type NativeRuntimeOptions } from '../../src/runtimes/native/native-runtime.js';
-import type { AgentSpec, ExecutionHooks, ExecutionTask } from '../../src/runtimes/runtime.js';
-import type { ExecutionResult, Limits } from '../../src/sandbox/limits.js';
+import type { AgentSpec, ExecutionTask } from '../../src/contract/agent.js';
+import type { ExecutionHooks } from '../../src/runtimes/runtime.js';
+import type { ExecutionResult } from '../../src/contract/outcome.js';
+import type { Limits } from '../../src/contract/limits.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const MATH_BIN = resolve(REPO, 'fixtures/agents/math/native/math');

@@ -1,7 +1,7 @@
 // 200 hostile tasks through one runtime: afterwards no process of a sandbox uid, no task cgroup, and the runtime still answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeRuntime } from '../../src/runtimes/native/native-runtime.js';
-import type { Limits } from '../../src/sandbox/limits.js';
+import type { Limits } from '../../src/contract/limits.js';
 import { cgroupDirsOf, hostile, MATH, processesOfUids, run, sleep, startRuntime } from './native-helpers.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

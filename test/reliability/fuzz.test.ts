@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AriRpcError, type TaskRequestInit } from '../../src/client/ari-client.js';
-import { TERMINAL_STATUSES } from '../../src/sandbox/limits.js';
+import { TERMINAL_STATUSES } from '../../src/contract/outcome.js';
 import { loadAri } from '../../src/server/proto.js';
 import { json, startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 import { wasmAgentToml } from '../helpers/agents-toml.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteJournal } from '../../src/core/sqlite-journal.js';
 import type { TaskRecord } from '../../src/core/task-record.js';
-import { emptyUsage, type ExecutionResult } from '../../src/sandbox/limits.js';
+import { emptyUsage, type ExecutionResult } from '../../src/contract/outcome.js';
 
 const LIMITS = { timeoutMs: 1000, memoryBytes: 1 << 24, cpuMillis: 1000, fuel: 1e9, pids: 8, outputBytes: 1 << 20 };
 const record = (taskId: string, createdAt = 1000): TaskRecord => ({

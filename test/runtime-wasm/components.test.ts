@@ -9,9 +9,9 @@ import { ComponentFuelMeter, NotArmed } from '../../src/runtimes/wasm/component-
 import { transpileCount } from '../../src/runtimes/wasm/component-transpile.js';
 import { DeadlineExceeded, OutOfFuel } from '../../src/runtimes/wasm/outcome-markers.js';
 import { WasmRuntime } from '../../src/runtimes/wasm/wasm-runtime.js';
-import type { AgentSpec } from '../../src/runtimes/runtime.js';
+import type { AgentSpec } from '../../src/contract/agent.js';
 import { instrumentModule } from '../../src/sandbox/wasm/instrument.js';
-import type { Limits } from '../../src/sandbox/limits.js';
+import type { Limits } from '../../src/contract/limits.js';
 import { agentFor, taskFor } from './wat.js';
 
 const REPO = join(import.meta.dirname, '../..');

@@ -1,8 +1,9 @@
 // WasmRuntime end to end on real wasm (built from WAT): every outcome, fuel, deadline, memory, isolation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmRuntime } from '../../src/runtimes/wasm/wasm-runtime.js';
-import { AgentLoadError, type AgentSpec } from '../../src/runtimes/runtime.js';
-import type { Limits } from '../../src/sandbox/limits.js';
+import { AgentLoadError } from '../../src/runtimes/runtime.js';
+import type { AgentSpec } from '../../src/contract/agent.js';
+import type { Limits } from '../../src/contract/limits.js';
 import * as M from './modules.js';
 import { agentFor, taskFor, watFile } from './wat.js';
 

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
-import type { Limits } from '../../src/sandbox/limits.js';
-import type { AgentSpec, ExecutionTask } from '../../src/runtimes/runtime.js';
+import type { Limits } from '../../src/contract/limits.js';
+import type { AgentSpec, ExecutionTask } from '../../src/contract/agent.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ari-wasm-test-'));
 const wabtReady = wabtInit();

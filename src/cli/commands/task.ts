@@ -1,7 +1,7 @@
 // `ari task submit|get|cancel|watch`: run tasks and follow their outcomes.
 import type { AriClient } from '../../client/ari-client.js';
 import type { WireTaskResponse } from '../../server/wire-types.js';
-import { TERMINAL_STATUSES } from '../../sandbox/limits.js';
+import { TERMINAL_STATUSES } from '../../contract/outcome.js';
 import {
   CLIENT_FLAGS_HELP, CLIENT_OPTIONS, EXIT, UsageError, clientFrom, parseCommand, positionals, printHelp, type Io,
 } from '../args.js';

@@ -2,7 +2,7 @@
 import { AGENT_USER, hardenedHostConfig, type ContainerLimits } from '../../sandbox/docker/host-config.js';
 import { seccompProfileJson } from '../../sandbox/docker/seccomp-profile.js';
 import type { TaskCgroup } from '../../sandbox/docker/task-cgroup.js';
-import type { AgentSpec } from '../runtime.js';
+import type { AgentSpec } from '../../contract/agent.js';
 import type { ContainerCreateSpec } from './container-client.js';
 import { OWNER } from './owner.js';
 

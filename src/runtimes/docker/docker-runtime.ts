@@ -2,8 +2,10 @@
 import type { Logger } from 'pino';
 import { containerLimitsKey, type ContainerLimits } from '../../sandbox/docker/host-config.js';
 import { TaskCgroup, taskCgroupsSupported } from '../../sandbox/docker/task-cgroup.js';
-import { emptyUsage, type ExecutionResult, type Limits } from '../../sandbox/limits.js';
-import { AgentLoadError, type AgentSpec, type BackendHealth, type ExecutionHooks, type ExecutionTask, type Runtime } from '../runtime.js';
+import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
+import type { Limits } from '../../contract/limits.js';
+import { AgentLoadError, type BackendHealth, type ExecutionHooks, type Runtime } from '../runtime.js';
+import type { AgentSpec, ExecutionTask } from '../../contract/agent.js';
 import type { ContainerClient } from './container-client.js';
 import { ContainerPool } from './container-pool.js';
 import { ContainerSession } from './container-session.js';

@@ -1,10 +1,12 @@
 // Drives one task through a started container: send the task, cap output, enforce time/CPU/cancel, classify.
 // A kill removes the container before answering; otherwise removal is the caller's (session.dispose()).
 import { constants } from 'node:os';
-import { taskDocument, type ExecutionHooks, type ExecutionTask } from '../runtime.js';
-import { parseAgentOutput } from '../agent-output.js';
-import { emptyUsage, type ExecutionResult, type TerminalStatus } from '../../sandbox/limits.js';
-import { killMessage, watchCpu, type KillReason } from '../../sandbox/kill-escalation.js';
+import { taskDocument, type ExecutionTask } from '../../contract/agent.js';
+import type { ExecutionHooks } from '../runtime.js';
+import { parseAgentOutput } from '../../contract/agent-output.js';
+import { emptyUsage, type ExecutionResult, type TerminalStatus } from '../../contract/outcome.js';
+import { killMessage, type KillReason } from '../../contract/classify.js';
+import { watchCpu } from '../../sandbox/kill-escalation.js';
 import { CappedBuffer, LineSplitter } from '../../sandbox/output-cap.js';
 import type { ContainerClient } from './container-client.js';
 import type { ContainerSession } from './container-session.js';

@@ -2,14 +2,16 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
-import { emptyUsage, type ExecutionResult, type Limits } from '../../sandbox/limits.js';
+import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
+import type { Limits } from '../../contract/limits.js';
 import { coveredBy, interpreterOf } from '../../sandbox/native/binary-needs.js';
 import { detectCgroups } from '../../sandbox/native/cgroup-detect.js';
 import { CgroupTree } from '../../sandbox/native/cgroup-tree.js';
 import { compileSeccomp, encodeSeccomp } from '../../sandbox/native/seccomp-bpf.js';
 import { UidPool } from '../../sandbox/native/uid-pool.js';
 import { silentLogger } from '../../observability/logger.js';
-import { AgentLoadError, type AgentSpec, type BackendHealth, type ExecutionHooks, type ExecutionTask, type Runtime } from '../runtime.js';
+import { AgentLoadError, type BackendHealth, type ExecutionHooks, type Runtime } from '../runtime.js';
+import type { AgentSpec, ExecutionTask } from '../../contract/agent.js';
 import { findTools, probeUserNamespaces } from './host-check.js';
 import { executeSandboxed, startSandbox } from './native-execution.js';
 import { sandboxLimits, type SandboxHost } from './sandbox-host.js';

@@ -1,7 +1,7 @@
 // What every native sandbox shares: the host's tools, cgroup subtree, uid pool and seccomp program, and where retired sandboxes go.
 import type { Logger } from 'pino';
 import type { CgroupTree } from '../../sandbox/native/cgroup-tree.js';
-import type { Limits } from '../../sandbox/limits.js';
+import type { Limits } from '../../contract/limits.js';
 import { rlimitsFor, type Rlimits } from '../../sandbox/native/rlimits.js';
 import type { SandboxTools } from '../../sandbox/native/sandbox-command.js';
 import type { CgroupLimits, TaskCgroup } from '../../sandbox/native/task-cgroup.js';

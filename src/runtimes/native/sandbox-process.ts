@@ -1,14 +1,16 @@
 // One sandbox process: spawned (for its task, or ahead of it by a pool), bound to exactly one task, then retired.
 import { execa, type ResultPromise } from 'execa';
-import { emptyUsage, type ErrorCode, type ExecutionResult, type TerminalStatus } from '../../sandbox/limits.js';
-import { killMessage, watchCpu, type KillReason } from '../../sandbox/kill-escalation.js';
+import { emptyUsage, type ErrorCode, type ExecutionResult, type TerminalStatus } from '../../contract/outcome.js';
+import { killMessage, type KillReason } from '../../contract/classify.js';
+import { watchCpu } from '../../sandbox/kill-escalation.js';
 import { CappedBuffer, LineSplitter } from '../../sandbox/output-cap.js';
 import { killPids } from '../../sandbox/native/cgroup-fs.js';
 import type { Rlimits } from '../../sandbox/native/rlimits.js';
 import { JOIN_FAILED_EXIT, sandboxCommand } from '../../sandbox/native/sandbox-command.js';
 import type { TaskCgroup } from '../../sandbox/native/task-cgroup.js';
-import { parseAgentOutput } from '../agent-output.js';
-import { taskDocument, type AgentSpec, type ExecutionHooks, type ExecutionTask } from '../runtime.js';
+import { parseAgentOutput } from '../../contract/agent-output.js';
+import { taskDocument, type AgentSpec, type ExecutionTask } from '../../contract/agent.js';
+import type { ExecutionHooks } from '../runtime.js';
 import type { SandboxHost } from './sandbox-host.js';
 import { decodeExit, StatusReader } from './sandbox-status.js';
 

@@ -1,5 +1,5 @@
 // One fresh component instance: jco's glue instantiated over the metered core modules, then armed with a task.
-import type { Limits } from '../../sandbox/limits.js';
+import type { Limits } from '../../contract/limits.js';
 import { ARI } from '../../sandbox/wasm/instrument.js';
 import { ComponentFuelMeter } from './component-fuel-meter.js';
 import type { ComponentWasi, ComponentWasiTask } from './component-wasi.js';

@@ -1,5 +1,6 @@
 // Loads a component agent once: transpile (cached), pick its shape, instrument and compile every core module.
-import { AgentLoadError, type AgentSpec } from '../runtime.js';
+import { AgentLoadError } from '../runtime.js';
+import type { AgentSpec } from '../../contract/agent.js';
 import { ARI, instrumentModule } from '../../sandbox/wasm/instrument.js';
 import { glueUrl } from './component-glue.js';
 import { transpileComponent, type TranspiledComponent } from './component-transpile.js';

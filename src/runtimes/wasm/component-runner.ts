@@ -1,8 +1,8 @@
 // Runs one component task inside a worker thread and reports one ExecutionResult (never throws). Each task gets a
 // fresh instance; while idle the worker pre-instantiates the next one for the component it just ran.
-import { emptyUsage, type ExecutionResult } from '../../sandbox/limits.js';
+import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
 import { LineSplitter } from '../../sandbox/output-cap.js';
-import { parseAgentOutput } from '../agent-output.js';
+import { parseAgentOutput } from '../../contract/agent-output.js';
 import {
   arm, instantiateComponent, memoryBytes, oomFlagged, type ComponentApi, type ComponentInstance, type Instantiate, type TaskBinding,
 } from './component-instance.js';

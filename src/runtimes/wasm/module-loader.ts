@@ -1,6 +1,7 @@
 // Loads one wasm agent once: validate the original bytes, check ABI and imports, instrument, compile.
 import { readFile } from 'node:fs/promises';
-import { AgentLoadError, type AgentSpec } from '../runtime.js';
+import { AgentLoadError } from '../runtime.js';
+import type { AgentSpec } from '../../contract/agent.js';
 import { detectAbi, forbiddenImport, importAllowed } from './abi-detect.js';
 import { detectWasmKind } from './component-detect.js';
 import { loadComponent } from './component-loader.js';

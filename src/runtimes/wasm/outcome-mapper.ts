@@ -1,5 +1,5 @@
 // Maps how a wasm run ended (its result, a stop marker, or a trap) to one ExecutionResult.
-import type { ErrorCode, ExecutionResult, TerminalStatus, Usage } from '../../sandbox/limits.js';
+import type { ErrorCode, ExecutionResult, TerminalStatus, Usage } from '../../contract/outcome.js';
 import {
   AbiViolation, Cancelled, DeadlineExceeded, OutOfFuel, OutputLimitExceeded, StopMarker,
 } from './outcome-markers.js';

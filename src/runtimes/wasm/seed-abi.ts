@@ -1,5 +1,5 @@
 // The seed ABI: alloc(len) → ptr, execute_task(ptr, len) → ptr to [u32 LE length][JSON]; imports env.log / env.time.
-import { parseAgentOutput } from '../agent-output.js';
+import { parseAgentOutput } from '../../contract/agent-output.js';
 import { GuestMemory, MemoryFault } from './guest-memory.js';
 import { AbiViolation, OutputLimitExceeded } from './outcome-markers.js';
 import type { AbiRun, TaskContext } from './task-context.js';

@@ -1,5 +1,5 @@
 // What one task run inside a worker carries between the ABI adapters, the fuel meter and the outcome mapper.
-import type { ParsedOutput } from '../agent-output.js';
+import type { ParsedOutput } from '../../contract/agent-output.js';
 import type { FuelMeter } from './fuel-meter.js';
 import type { RunRequest } from './worker-protocol.js';
 

@@ -1,11 +1,11 @@
 // Runs one task in a fresh instance inside a worker thread and reports one ExecutionResult (never throws).
-import { emptyUsage, type ExecutionResult } from '../../sandbox/limits.js';
+import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
 import { LineSplitter } from '../../sandbox/output-cap.js';
 import { FuelMeter } from './fuel-meter.js';
 import { GuestMemory } from './guest-memory.js';
 import { fromRun, fromThrown, withOomVerdict } from './outcome-mapper.js';
 import { OutputLimitExceeded, ProcExit } from './outcome-markers.js';
-import { parseAgentOutput } from '../agent-output.js';
+import { parseAgentOutput } from '../../contract/agent-output.js';
 import { runSeed, seedImports } from './seed-abi.js';
 import { takeSpare } from './spare-instance.js';
 import type { AbiRun, TaskContext } from './task-context.js';

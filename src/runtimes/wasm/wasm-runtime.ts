@@ -1,9 +1,8 @@
 // The wasm backend: modules compiled once per agent, each task in a fresh instance on a warm worker thread.
 import type { Logger } from 'pino';
-import type { ExecutionResult } from '../../sandbox/limits.js';
-import {
-  AgentLoadError, taskDocument, type AgentSpec, type BackendHealth, type ExecutionHooks, type ExecutionTask, type Runtime,
-} from '../runtime.js';
+import type { ExecutionResult } from '../../contract/outcome.js';
+import { AgentLoadError, type BackendHealth, type ExecutionHooks, type Runtime } from '../runtime.js';
+import { taskDocument, type AgentSpec, type ExecutionTask } from '../../contract/agent.js';
 import { loadModule, type LoadedModule } from './module-loader.js';
 import { FUEL_SLICE } from './fuel-meter.js';
 import { transpileCount } from './component-transpile.js';

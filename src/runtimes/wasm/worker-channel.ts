@@ -1,6 +1,6 @@
 // The shared-memory fast path between the pool and one worker: a request area and a result area in one
 // SharedArrayBuffer, doorbells through Atomics (postMessage costs tens of µs a call on a busy 2-core host).
-import type { ExecutionResult } from '../../sandbox/limits.js';
+import type { ExecutionResult } from '../../contract/outcome.js';
 import type { RunRequest } from './worker-protocol.js';
 
 /** Int32 slots of the control block. */

@@ -1,7 +1,7 @@
 // Worker thread entry: caches compiled modules by key and runs one task at a time in a fresh instance.
 // While idle it sleeps on the shared channel (worker-channel.ts); the port carries modules, big requests and logs.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { ExecutionResult } from '../../sandbox/limits.js';
+import type { ExecutionResult } from '../../contract/outcome.js';
 import { runComponentTask } from './component-runner.js';
 import { prepareSpare } from './spare-instance.js';
 import { runTask } from './task-runner.js';

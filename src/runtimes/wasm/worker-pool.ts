@@ -1,7 +1,7 @@
 // A fixed pool of warm worker threads running wasm tasks; a worker that overruns its deadline is replaced.
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { emptyUsage, type ErrorCode, type ExecutionResult, type TerminalStatus } from '../../sandbox/limits.js';
+import { emptyUsage, type ErrorCode, type ExecutionResult, type TerminalStatus } from '../../contract/outcome.js';
 import { createChannelBuffer, WorkerChannel } from './worker-channel.js';
 import { startWorker } from './worker-entry.js';
 import type { RunRequest, WasmAbi, WasmArtifact, WorkerReply } from './worker-protocol.js';

@@ -1,5 +1,6 @@
 // Messages between the wasm worker pool (main thread) and its worker threads.
-import type { ExecutionResult, Limits } from '../../sandbox/limits.js';
+import type { ExecutionResult } from '../../contract/outcome.js';
+import type { Limits } from '../../contract/limits.js';
 
 export type WasmAbi = 'seed' | 'wasi' | ComponentShape;
 

@@ -1,5 +1,5 @@
 // The hardened container settings every task runs with: limits → Docker HostConfig fields (API 1.41 names).
-import type { Limits } from '../limits.js';
+import type { Limits } from '../../contract/limits.js';
 
 /** The subset of Docker's HostConfig we set (field names as the Engine API spells them). */
 export interface HardenedHostConfig {

@@ -1,5 +1,5 @@
 // The per-process rlimits of a sandbox, derived from the task's limits, as `prlimit` arguments.
-import type { Limits } from '../limits.js';
+import type { Limits } from '../../contract/limits.js';
 
 export interface Rlimits {
   /** RLIMIT_CPU seconds: soft sends SIGXCPU, hard SIGKILL (whole seconds: the cgroup watchdog is the fine-grained check). */

@@ -1,5 +1,5 @@
 // Turns what an agent wrote (its one JSON result document) into an outcome; shared by every backend.
-import type { ErrorCode, ExecutionResult } from '../sandbox/limits.js';
+import type { ErrorCode, ExecutionResult } from './outcome.js';
 
 export type ParsedOutput = Pick<ExecutionResult, 'status' | 'output' | 'error' | 'metrics'>;
 
