@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs and starts what ari's sandboxes need on a Debian host: bubblewrap, busybox-static, docker.io (+ dockerd).
+# Installs and starts what ari's sandboxes need on a Debian host: bubblewrap, busybox-static, docker.io (+ dockerd),
+# and PostgreSQL's server binaries (for the fleet tests; no cluster is started here).
 set -euo pipefail
 need=()
 command -v bwrap >/dev/null || need+=(bubblewrap)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v setpriv >/dev/null || need+=(util-linux)
+# PostgreSQL server binaries for the fleet tests (each test starts its own cluster in a temp dir; none is started here)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "setup-host: need root to install: ${need[*]}" >&2; exit 1; fi
   echo "setup-host: installing ${need[*]}" >&2
