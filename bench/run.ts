@@ -35,6 +35,8 @@ function render(s: BenchSection): string {
 
 const all: [string, SectionFn][] = [
   ...daemonSections,
+  ['deployed', await optional('./deployed/deployed-bench.js', 'deployedSection', 'Deployed wasm vs echo')],
+  ['footprint', await optional('./deployed/deployed-bench.js', 'footprintSection', 'Deployed footprint')],
   ['fuel', await optional('./fuel-kernels.js', 'fuelSection', 'Fuel instrumentation overhead')],
   ['native', await optional('./native-bench.js', 'nativeSection', 'Native sandbox latency')],
   ['docker', await optional('./docker-bench.js', 'dockerSection', 'Docker latency')],

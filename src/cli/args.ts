@@ -1,7 +1,8 @@
-// CLI argument plumbing: unit parsing (durations, sizes, counts), shared client flags, usage errors.
+// CLI argument plumbing: unit parsing (durations, sizes, counts), shared client flags, output modes, usage errors.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connectAri, type AriClient } from '../client/ari-client.js';
 import { UnitError, parseBytes, parseDurationMs, parseCount as unitCount } from '../config/units.js';
+import { didYouMean } from './suggest.js';
 
 /** Exit codes of every verb. */
 export const EXIT = { OK: 0, NOT_COMPLETED: 1, USAGE: 2, RPC: 3 } as const;
@@ -14,14 +15,15 @@ export class UsageError extends Error {
   }
 }
 
-/** The config file's unit parsers, with flag-shaped errors; zero is refused since 0 means "unset" on the wire. */
+/** The config file's unit parsers, with flag-shaped errors that quote the value as written. 0 means "unset" on the wire. */
 function viaUnits(parse: (v: unknown, what: string) => number, text: string, flag: string, expected: string): number {
   let n: number;
   try {
     n = parse(text, flag);
   } catch (e) {
     if (!(e instanceof UnitError)) throw e;
-    throw new UsageError(`invalid ${flag} "${text}": ${expected}`);
+    const detail = /ambiguous|too large/.test(e.message) ? e.message.replace(`${flag}: `, '') : expected;
+    throw new UsageError(`invalid ${flag} "${text}": ${detail}`);
   }
   if (n <= 0) throw new UsageError(`invalid ${flag} "${text}": must be greater than zero`);
   return n;
@@ -32,9 +34,11 @@ export function parseDuration(text: string, flag = 'duration'): number {
   return viaUnits(parseDurationMs, text, flag, 'expected a number with an optional unit ms, s, m or h (e.g. 250ms, 5s, 2m)');
 }
 
-/** "64MiB", "1GiB", "10MB", "1000" (bytes). */
+export const SIZE_RULES = 'sizes as Docker reads them: 1k = 1 KiB, 64m = 64 MiB, 1g = 1 GiB (also KiB, MiB, GiB); KB/MB/GB are refused as ambiguous; a bare number is bytes';
+
+/** "64m", "64MiB", "1g", "1000" (bytes); "64MB" is refused as ambiguous. */
 export function parseSize(text: string, flag = 'size'): number {
-  return viaUnits(parseBytes, text, flag, 'expected bytes or a number with a unit KiB, MiB, GiB, KB, MB, GB (e.g. 64MiB)');
+  return viaUnits(parseBytes, text, flag, `expected bytes or a number with a unit k, m, g, KiB, MiB, GiB (e.g. 64m = 64 MiB)`);
 }
 
 /** A positive count: "1000000", "1e9", "10m". */
@@ -52,6 +56,7 @@ export const CLIENT_OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   json: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
 
@@ -59,15 +64,34 @@ export const CLIENT_FLAGS_HELP = `Client flags:
   --target ADDR      daemon address, host:port or unix:/path.sock (env ARI_TARGET, default 127.0.0.1:9090)
   --token TOKEN      bearer token (env ARI_TOKEN)
   --tls-ca FILE      connect with TLS, trusting this CA (--tls-cert/--tls-key for a client certificate)
-  --json             machine-readable output
+  -o, --output FMT   table (default), wide (more columns) or json; errors are JSON too with -o json
+  --json             the same as -o json
   -h, --help         this help`;
 
-/** node:util parseArgs, with its errors turned into UsageErrors that carry the verb's help. */
+export type OutputMode = 'table' | 'wide' | 'json';
+
+/** -o table|wide|json, with --json kept as its alias. */
+export function outputMode(v: { json?: boolean; output?: string }): OutputMode {
+  if (v.json) return 'json';
+  const o = v.output ?? 'table';
+  if (o === 'table' || o === 'wide' || o === 'json') return o;
+  throw new UsageError(`invalid -o "${o}": expected table, wide or json${didYouMean(o, ['table', 'wide', 'json'])}`);
+}
+
+/** node:util parseArgs, with its errors turned into UsageErrors; a mistyped flag gets a "did you mean". */
 export function parseCommand<O extends Options>(argv: string[], options: O, help: string) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message, help);
+    const msg = (e as Error).message;
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(msg)?.[1];
+    if (unknown) {
+      const flags = Object.keys(options).map((k) => `--${k}`);
+      // A "did you mean" is the whole answer; the full help only when there is no close flag.
+      const hint = didYouMean(unknown, flags);
+      throw new UsageError(`unknown flag ${unknown}${hint}`, hint ? undefined : help);
+    }
+    throw new UsageError(msg.replace(/\. To specify a positional argument.*$/s, ''), help);
   }
 }
 

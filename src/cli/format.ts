@@ -1,6 +1,8 @@
 // Human-readable and JSON renderings of the wire messages the CLI prints.
+import { LIMIT_TABLE, type WireLimits } from '../contract/limits.js';
+import type { LimitUnit } from '../contract/units.js';
 import type {
-  WireHealthStatus, WireLimits, WireManifest, WireTaskResponse, WireTaskUpdate, WireUsage,
+  WireHealthStatus, WireManifest, WireTaskResponse, WireTaskUpdate, WireUsage,
 } from '../server/wire-types.js';
 
 /** JSON bytes → value; empty → null; bytes that are not JSON come back as their text. */
@@ -20,6 +22,7 @@ export function responseToJson(r: WireTaskResponse): Record<string, unknown> {
   return {
     task_id: r.task_id, agent_id: r.agent_id, capability: r.capability, runtime: r.runtime, status: r.status,
     output: decodeJson(r.output), error: r.error, usage: r.usage, limits: r.limits, metrics: r.metrics,
+    created_at_ms: Number(r.created_at_ms || 0), started_at_ms: Number(r.started_at_ms || 0), finished_at_ms: Number(r.finished_at_ms || 0),
   };
 }
 
@@ -53,9 +56,49 @@ export function formatOutput(output: unknown): string {
   return typeof v === 'string' ? v : pretty(v);
 }
 
+/** "STATUS: CODE: message", saying each thing once: no "CANCELLED: CANCELLED: cancelled". */
+export function joinOnce(parts: (string | undefined)[]): string {
+  const out: string[] = [];
+  for (let p of parts) {
+    if (!p) continue;
+    for (const prev of out) if (p.startsWith(`${prev}: `)) p = p.slice(prev.length + 2);
+    if (out.some((prev) => prev.toLowerCase() === p!.toLowerCase())) continue;
+    out.push(p);
+  }
+  return out.join(': ');
+}
+
 export function formatFailure(r: WireTaskResponse): string {
-  const err = r.error && (r.error.code || r.error.message) ? `${r.error.code}: ${r.error.message}` : 'no error reported';
-  return `${r.status}: ${err}`;
+  if (!r.error || !(r.error.code || r.error.message)) return `${r.status}: no error reported`;
+  return joinOnce([r.status, r.error.code, r.error.message]);
+}
+
+/** "3s ago", "5m ago", "2h ago", "4d ago"; "-" for 0. */
+export function formatAgo(ms: number, now = Date.now()): string {
+  if (!ms) return '-';
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
+}
+
+/** ps-like: newest first as the daemon lists them; wide adds runtime, usage and the error. */
+export function formatTaskTable(tasks: WireTaskResponse[], wide: boolean, now = Date.now()): string {
+  if (tasks.length === 0) return 'no tasks';
+  const duration = (t: WireTaskResponse) => {
+    const start = Number(t.started_at_ms || 0);
+    if (!start) return '-';
+    return formatMs(Math.max(0, (Number(t.finished_at_ms || 0) || now) - start));
+  };
+  const headers = ['TASK ID', 'AGENT', 'CAPABILITY', 'STATUS', 'CREATED', 'DURATION'];
+  const rows = tasks.map((t) => [t.task_id, t.agent_id, t.capability, t.status, formatAgo(Number(t.created_at_ms || 0), now), duration(t)]);
+  if (!wide) return table(headers, rows);
+  return table([...headers, 'RUNTIME', 'CPU', 'PEAK MEM', 'ERROR'], rows.map((r, i) => {
+    const t = tasks[i]!;
+    const err = t.error?.code ? joinOnce([t.error.code, t.error.message]) : '-';
+    return [...r, t.runtime, t.usage ? formatMs(t.usage.cpu_ms) : '-', t.usage?.peak_memory_bytes ? formatBytes(t.usage.peak_memory_bytes) : '-', err.length > 60 ? `${err.slice(0, 59)}…` : err];
+  }));
 }
 
 export function formatMs(ms: number): string {
@@ -85,16 +128,12 @@ export function formatUsage(u: WireUsage | null): string {
   return `usage: ${parts.join(', ')}`;
 }
 
+const FORMAT_UNIT: Record<LimitUnit, (n: number) => string> = { duration: formatMs, bytes: formatBytes, count: String };
+
+/** The limits set (non-zero), in table order: "timeout 5s, memory 64MiB, …". */
 export function formatLimits(l: WireLimits | null): string {
   if (!l) return 'none';
-  const parts: string[] = [];
-  if (l.timeout_ms) parts.push(`timeout ${formatMs(l.timeout_ms)}`);
-  if (l.memory_bytes) parts.push(`memory ${formatBytes(l.memory_bytes)}`);
-  if (l.cpu_millis) parts.push(`cpu ${formatMs(l.cpu_millis)}`);
-  if (l.fuel) parts.push(`fuel ${l.fuel}`);
-  if (l.pids) parts.push(`pids ${l.pids}`);
-  if (l.output_bytes) parts.push(`output ${formatBytes(l.output_bytes)}`);
-  return parts.join(', ') || 'none';
+  return LIMIT_TABLE.filter((r) => l[r.wire]).map((r) => `${r.label} ${FORMAT_UNIT[r.unit](l[r.wire])}`).join(', ') || 'none';
 }
 
 /** One line per update: time, then the status change or the agent's log line. */
@@ -145,5 +184,11 @@ export function formatHealth(h: WireHealthStatus): string {
     b.reason || '-',
     Object.entries(b.features ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '-',
   ]);
-  return `${head}\n${table(['RUNTIME', 'AVAILABLE', 'QUEUED', 'RUNNING', 'REASON', 'FEATURES'], rows)}`;
+  return `${head}\n${table(['RUNTIME', 'AVAILABLE', 'QUEUED', 'RUNNING', 'REASON', 'FEATURES'], rows)}\n\n${formatEnforcement(h)}`;
+}
+
+/** One row per limit, one column per backend: the mechanism enforcing it there, or "-" (refused if requested). */
+export function formatEnforcement(h: WireHealthStatus): string {
+  const rows = LIMIT_TABLE.map((r) => [r.wire, ...h.backends.map((b) => b.enforces?.[r.wire] || '-')]);
+  return table(['LIMIT', ...h.backends.map((b) => `${b.runtime.toUpperCase()} ENFORCES`)], rows);
 }

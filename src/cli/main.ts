@@ -1,101 +1,115 @@
-// The `ari` command: dispatches verbs and turns usage and RPC errors into messages and exit codes.
+// The `ari` command: dispatches verbs and turns usage and RPC errors into messages (JSON in JSON mode) and exit codes.
+import { readFileSync } from 'node:fs';
 import { AriRpcError } from '../client/ari-client.js';
-import { EXIT, UsageError, parseCommand, positionals, printHelp, processIo, type Io } from './args.js';
+import { EXIT, UsageError, printHelp, processIo, type Io } from './args.js';
 import { AGENT_HELP, runAgent } from './commands/agent.js';
+import { COMPLETION_HELP, runCompletion } from './commands/completion.js';
+import { CONFIG_HELP, runConfig } from './commands/config-check.js';
 import { HEALTH_HELP, runHealth } from './commands/health.js';
-import { TASK_HELP, runTask } from './commands/task.js';
+import { SERVE_HELP, serve } from './commands/serve.js';
+import { TASK_HELP, TASK_VERB_HELP, runTask } from './commands/task.js';
+import { joinOnce } from './format.js';
+import { didYouMean } from './suggest.js';
+
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const HELP = `ari: run untrusted agents' tasks in sandboxes behind the ARI gRPC interface.
 
 Usage: ari <command> [flags]
-  serve [--config FILE] [--listen ADDR] [--metrics ADDR]  start the daemon (no config: the example agents)
-  task submit --agent ID --capability CAP --input JSON [--timeout 5s] [--memory 64MiB] [--fuel N] [--json] [--watch]
-  task get|cancel|watch ID                  a task's outcome, cancel it, or follow its updates
+  serve [--config FILE] [--listen ADDR] [--metrics ADDR] [--log-format pretty|json]   start the daemon
+  task submit --agent ID --capability CAP --input JSON [--timeout 5s] [--memory 64m] [--watch]
+  task get|cancel|watch|logs ID             a task's outcome, cancel it, follow it, its kept log lines
+  task list [--agent ID] [--status S] [-q]  tasks the daemon keeps, newest first
   agent list | agent show ID                hosted agents and their manifests
   health                                    daemon and per-backend health
   conformance                               run the ARI conformance suite against a daemon
+  config check FILE                         validate a config as serve would; print what it would host
+  completion bash|zsh                       shell completion script
+  help [COMMAND [VERB]]                     the full help of a command
+  --version                                 print the version
 
-Client commands take --target ADDR (env ARI_TARGET, default 127.0.0.1:9090), --token (env ARI_TOKEN), --json.
-Run "ari <command> --help" for details.`;
+Client commands take --target ADDR (env ARI_TARGET, default 127.0.0.1:9090), --token (env ARI_TOKEN), -o table|wide|json.
+Environment: ARI_LOG_LEVEL (daemon log level: trace, debug, info, warn, error; default info), ARI_TARGET, ARI_TOKEN.`;
 
-const SERVE_HELP = `Usage: ari serve [--config FILE] [--listen ADDR] [--metrics ADDR]
-  --config FILE   TOML config (default: an embedded config hosting the example agents)
-  --listen ADDR   override [server].listen: host:port or unix:/path.sock
-  --metrics ADDR  override [server].metrics (host:port of /metrics; "" disables)
-Stops gracefully on SIGTERM / SIGINT.`;
-
-async function serve(argv: string[], io: Io): Promise<number> {
-  const { values, positionals: pos } = parseCommand(argv, {
-    config: { type: 'string' }, listen: { type: 'string' }, metrics: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  }, SERVE_HELP);
-  if (values.help) return printHelp(io, SERVE_HELP);
-  positionals(pos, [], SERVE_HELP);
-  // Loaded on demand so client verbs do not pay for the daemon's backends.
-  const { runDaemon } = await import('../daemon.js');
-  await runDaemon({ configPath: values.config, listen: values.listen, metrics: values.metrics });
-  return EXIT.OK;
-}
-
-/** The conformance suite is built separately; until then the verb says so. */
 async function conformance(argv: string[], io: Io): Promise<number> {
-  const specifier = '../conformance/run.js';
-  let mod: { runConformance(argv: string[], io: Io): Promise<number> };
-  try {
-    mod = await import(specifier);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && /conformance[\\/]run/.test(err.message)) {
-      io.err('conformance: not built yet');
-      return EXIT.USAGE;
-    }
-    throw e;
-  }
-  return mod.runConformance(argv, io);
+  const { runConformance } = await import('../conformance/run.js');
+  return runConformance(argv, io);
 }
 
-const VERBS: Record<string, { run(argv: string[], io: Io): Promise<number>; help: string }> = {
-  serve: { run: serve, help: SERVE_HELP },
-  task: { run: runTask, help: TASK_HELP },
-  agent: { run: runAgent, help: AGENT_HELP },
-  health: { run: runHealth, help: HEALTH_HELP },
-  conformance: { run: conformance, help: 'Usage: ari conformance [flags]' },
+/** The conformance help text without loading the suite for plain `ari help`. */
+async function conformanceHelp(): Promise<string> {
+  return (await import('../conformance/run.js')).CONFORMANCE_HELP;
+}
+
+interface Verb { run(argv: string[], io: Io): Promise<number>; help: () => string | Promise<string>; sub?: Record<string, string> }
+
+const VERBS: Record<string, Verb> = {
+  serve: { run: serve, help: () => SERVE_HELP },
+  task: { run: runTask, help: () => TASK_HELP, sub: TASK_VERB_HELP },
+  agent: { run: runAgent, help: () => AGENT_HELP },
+  health: { run: runHealth, help: () => HEALTH_HELP },
+  conformance: { run: conformance, help: conformanceHelp },
+  config: { run: runConfig, help: () => CONFIG_HELP },
+  completion: { run: runCompletion, help: () => COMPLETION_HELP },
 };
+
+export const VERB_NAMES = Object.keys(VERBS);
+
+function unknownVerb(verb: string): UsageError {
+  const hint = didYouMean(verb, [...VERB_NAMES, 'help']);
+  return new UsageError(`unknown command "${verb}"${hint}`, hint ? 'Run "ari --help" for the commands.' : HELP);
+}
 
 async function dispatch(argv: string[], io: Io): Promise<number> {
   const [verb, ...rest] = argv;
   if (!verb) throw new UsageError('missing command', HELP);
   if (verb === '--help' || verb === '-h') return printHelp(io, HELP);
+  if (verb === '--version' || verb === '-V' || verb === 'version') {
+    io.out(`ari ${VERSION} (node ${process.version})`);
+    return EXIT.OK;
+  }
   if (verb === 'help') {
-    const topic = rest[0] ? VERBS[rest[0]] : undefined;
-    return printHelp(io, topic?.help ?? HELP);
+    if (!rest[0]) return printHelp(io, HELP);
+    const topic = VERBS[rest[0]];
+    if (!topic) throw unknownVerb(rest[0]);
+    const sub = rest[1] ? topic.sub?.[rest[1]] : undefined;
+    return printHelp(io, sub ?? await topic.help());
   }
   const command = VERBS[verb];
-  if (!command) throw new UsageError(`unknown command "${verb}"`, HELP);
+  if (!command) throw unknownVerb(verb);
   return command.run(rest, io);
 }
 
 /** "ari task submit" for `task submit --input ...`: the command whose --help explains the mistake. */
 function helpCommand(argv: string[]): string {
-  const depth = argv[0] === 'task' || argv[0] === 'agent' ? 2 : 1;
+  const depth = argv[0] === 'task' || argv[0] === 'agent' || argv[0] === 'config' ? 2 : 1;
   const words = argv.slice(0, depth).filter((w) => !w.startsWith('-'));
   return ['ari', ...words].join(' ');
 }
 
+/** -o json / --output=json / --json anywhere: the caller parses our output, so errors are JSON too. */
+export function jsonMode(argv: string[]): boolean {
+  return argv.some((a, i) => a === '--json' || a === '-ojson' || a === '--output=json' || ((a === '-o' || a === '--output') && argv[i + 1] === 'json'));
+}
+
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const json = jsonMode(argv);
+  const fail = (code: number, kind: string, message: string, extra: Record<string, unknown> = {}, hint?: string) => {
+    if (json) io.err(JSON.stringify({ error: { kind, message, ...extra }, exit_code: code }));
+    else {
+      io.err(`error: ${message}`);
+      if (hint) io.err(hint);
+    }
+    return code;
+  };
   try {
     return await dispatch(argv, io);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`error: ${e.message}`);
-      io.err(e.help ?? `Run "${helpCommand(argv)} --help" for usage.`);
-      return EXIT.USAGE;
-    }
-    if (e instanceof AriRpcError) {
-      io.err(`error: ${e.code}: ${e.details}`);
-      return EXIT.RPC;
-    }
-    io.err(`error: ${process.env.ARI_DEBUG ? (e as Error).stack : (e as Error).message ?? e}`);
-    return EXIT.NOT_COMPLETED;
+    if (e instanceof UsageError) return fail(EXIT.USAGE, 'usage', e.message, {}, e.help ?? `Run "${helpCommand(argv)} --help" for usage.`);
+    if (e instanceof AriRpcError) return fail(EXIT.RPC, 'rpc', joinOnce([e.code, e.details]), { code: e.code });
+    const err = e as Error & { name?: string };
+    if (err?.name === 'ConfigError') return fail(EXIT.NOT_COMPLETED, 'config', err.message);
+    return fail(EXIT.NOT_COMPLETED, 'internal', process.env.ARI_DEBUG ? String(err?.stack) : err?.message ?? String(e));
   }
 }
 

@@ -1,9 +1,12 @@
 // Promise-based typed client of ari.v1.AgentRuntime, shared by the CLI, tests and benches.
 import * as grpc from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadAri } from '../server/proto.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { channelTarget, ROUND_ROBIN } from './targets.js';
 import type {
-  WireHealthStatus, WireLimits, WireManifest, WireTaskResponse, WireTaskUpdate,
+  WireHealthStatus, WireLimits, WireManifest, WireTaskLogs, WireTaskResponse, WireTaskUpdate,
 } from '../server/wire-types.js';
 
 /** PEM contents, or a path to a PEM file. */
@@ -14,6 +17,25 @@ export interface ConnectOptions {
   tls?: { ca?: PemSource; cert?: PemSource; key?: PemSource };
   /** Largest response accepted; outputs are capped by the daemon, this only has to exceed that cap. */
   maxReceiveBytes?: number;
+  /**
+   * Raw gRPC channel options, merged over ari's: e.g. `{ 'grpc.service_config': JSON.stringify({ loadBalancingConfig:
+   * [{ round_robin: {} }] }) }` with a `dns:///host:port` target, or `'grpc.keepalive_time_ms': 30000`.
+   */
+  channelOptions?: grpc.ChannelOptions;
+  /**
+   * Retries of UNAVAILABLE (same task id each time: a task without one gets a client-made id first).
+   * Default: on for several targets (`a:9090,b:9090`, `dns:///name:port`), off for one.
+   */
+  retry?: Partial<RetryPolicy> | false;
+}
+
+export interface TaskListQuery {
+  agentId?: string;
+  status?: string;
+  /** Only tasks accepted at or after this time (ms since the epoch). */
+  sinceMs?: number;
+  pageSize?: number;
+  pageToken?: string;
 }
 
 export interface CallOptions { deadlineMs?: number }
@@ -43,6 +65,10 @@ export interface AriClient {
   getTask(taskId: string, opts?: CallOptions): Promise<WireTaskResponse>;
   cancelTask(taskId: string, opts?: CallOptions): Promise<WireTaskResponse>;
   getHealth(opts?: CallOptions): Promise<WireHealthStatus>;
+  /** One page of tasks, newest first; pass next_page_token back as pageToken for the next. */
+  listTasks(q?: TaskListQuery, opts?: CallOptions): Promise<{ tasks: WireTaskResponse[]; next_page_token: string }>;
+  /** The agent log lines kept with a task's outcome. */
+  getTaskLogs(taskId: string, opts?: CallOptions): Promise<WireTaskLogs>;
   /** Live updates of one task; ends after the terminal update. Breaking out of the loop cancels the call. */
   streamUpdates(taskId: string): AsyncIterable<WireTaskUpdate>;
   /** Resolves once the channel is connected; rejects with UNAVAILABLE after timeoutMs. */
@@ -79,9 +105,17 @@ function credentials(opts: ConnectOptions): grpc.ChannelCredentials {
 
 export function connectAri(target: string, opts: ConnectOptions = {}): AriClient {
   const { Client } = loadAri();
-  const client = new Client(target, credentials(opts), {
+  const channel = channelTarget(target);
+  const client = new Client(channel.target, credentials(opts), {
     'grpc.max_receive_message_length': opts.maxReceiveBytes ?? DEFAULT_MAX_RECEIVE,
+    ...(channel.balanced ? { 'grpc.service_config': ROUND_ROBIN } : {}),
+    ...opts.channelOptions,
   }) as grpc.Client & Record<string, Function>;
+  const policy: RetryPolicy = opts.retry === false || (opts.retry === undefined && !channel.balanced)
+    ? { ...DEFAULT_RETRY, attempts: 1 } : { ...DEFAULT_RETRY, ...opts.retry };
+  const retried = <T>(call: () => Promise<T>) => withRetry(policy, call);
+  // A retried submission must carry the same id every time, or a retry could run the task twice.
+  const withId = (r: TaskRequestInit): TaskRequestInit => (policy.attempts > 1 && !r.task_id ? { ...r, task_id: randomUUID() } : r);
 
   const metadata = (): grpc.Metadata => {
     const md = new grpc.Metadata();
@@ -119,11 +153,16 @@ export function connectAri(target: string, opts: ConnectOptions = {}): AriClient
       } while (page_token);
       return agents;
     },
-    executeTask: (r, o) => unary('ExecuteTask', wireRequest(r), o),
-    submitTask: (r, o) => unary('SubmitTask', wireRequest(r), o),
-    getTask: (id, o) => unary('GetTask', { task_id: id }, o),
-    cancelTask: (id, o) => unary('CancelTask', { task_id: id }, o),
+    executeTask: (r, o) => { const req = wireRequest(withId(r)); return retried(() => unary('ExecuteTask', req, o)); },
+    submitTask: (r, o) => { const req = wireRequest(withId(r)); return retried(() => unary('SubmitTask', req, o)); },
+    getTask: (id, o) => retried(() => unary('GetTask', { task_id: id }, o)),
+    cancelTask: (id, o) => retried(() => unary('CancelTask', { task_id: id }, o)),
     getHealth: (o) => unary('GetHealth', {}, o),
+    listTasks: (q = {}, o) => unary('ListTasks', {
+      agent_id: q.agentId ?? '', status: q.status ?? 'TASK_STATUS_UNSPECIFIED', since_ms: q.sinceMs ?? 0,
+      page_size: q.pageSize ?? 0, page_token: q.pageToken ?? '',
+    }, o),
+    getTaskLogs: (id, o) => unary('GetTaskLogs', { task_id: id }, o),
     streamUpdates: (id) => updates(
       client['StreamUpdates']!({ task_id: id }, metadata()) as grpc.ClientReadableStream<WireTaskUpdate>, target),
     waitForReady: (timeoutMs) => new Promise((resolve, reject) => {

@@ -63,22 +63,29 @@ export function readAgent(value: unknown, index: number, baseDir: string, max: L
   }
   const limits = readLimits(t.limits, `${path}.limits`);
   checkUnderCeiling(limits, max, `${path}.limits`);
-  const spec: AgentSpec = { id, runtime, manifest, limits, env: strMap(t, 'env', path), baseDir };
-  if (runtime === 'wasm') spec.module = existingFile(resolvePath(baseDir, str(t, 'module', path)), `${path}.module`);
-  if (runtime === 'native') {
-    spec.command = nativeCommand(strList(t, 'command', path), baseDir, path);
-    spec.binds = (strList(t, 'binds', path) ?? []).map((b, i) => existingFile(resolvePath(baseDir, b), `${path}.binds[${i}]`));
-    const cwd = optStr(t, 'cwd', path);
-    if (cwd !== undefined) spec.cwd = resolvePath(baseDir, cwd);
-    spec.pool = int(t, 'pool', path, 0, 0, 64);
+  const base = { id, manifest, limits, env: strMap(t, 'env', path), baseDir };
+  const file = (key: string) => existingFile(resolvePath(baseDir, str(t, key, path)), `${path}.${key}`);
+  switch (runtime) {
+    case 'wasm':
+      return { ...base, runtime, module: file('module') };
+    case 'native': {
+      const cwd = optStr(t, 'cwd', path);
+      return {
+        ...base, runtime,
+        command: nativeCommand(strList(t, 'command', path), baseDir, path),
+        binds: (strList(t, 'binds', path) ?? []).map((b, i) => existingFile(resolvePath(baseDir, b), `${path}.binds[${i}]`)),
+        ...(cwd !== undefined ? { cwd: resolvePath(baseDir, cwd) } : {}),
+        pool: int(t, 'pool', path, 0, 0, 64),
+      };
+    }
+    case 'docker': {
+      const cmd = strList(t, 'command', path);
+      const build = optStr(t, 'build', path);
+      return {
+        ...base, runtime, image: str(t, 'image', path), pool: int(t, 'pool', path, 0, 0, 64),
+        ...(cmd ? { command: cmd } : {}),
+        ...(build !== undefined ? { build: existingFile(resolvePath(baseDir, build), `${path}.build`) } : {}),
+      };
+    }
   }
-  if (runtime === 'docker') {
-    spec.image = str(t, 'image', path);
-    const cmd = strList(t, 'command', path);
-    if (cmd) spec.command = cmd;
-    spec.pool = int(t, 'pool', path, 0, 0, 64);
-    const build = optStr(t, 'build', path);
-    if (build !== undefined) spec.build = existingFile(resolvePath(baseDir, build), `${path}.build`);
-  }
-  return spec;
 }

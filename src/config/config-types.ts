@@ -1,18 +1,10 @@
 // The validated daemon configuration: what the rest of the daemon trusts without re-checking.
 import type { Limits } from '../contract/limits.js';
-import type { AgentSpec, RuntimeName } from '../contract/agent.js';
+import type { AgentSpec } from '../contract/agent.js';
+import type { BackendConfigs, SchedulingConfig } from '../contract/backend-config.js';
 
-export interface BackendConfig {
-  /** Tasks running at once on this backend. */
-  concurrency: number;
-  /** Tasks waiting beyond those running; past it, RESOURCE_EXHAUSTED. */
-  queue: number;
-  /** wasm: warm worker threads. */
-  workers: number;
-  /** native: first sandbox uid and how many (one per concurrent task). */
-  uidStart: number;
-  uidCount: number;
-}
+/** The scheduler's part of every backend's settings. */
+export type BackendConfig = SchedulingConfig;
 
 export interface AuthConfig {
   tokens: string[];
@@ -34,6 +26,23 @@ export interface ServerConfig {
   maxListPage: number;
   keepaliveMs: number;
   maxConnectionAgeMs: number;
+  /** A connection that has not sent the HTTP/2 preface and SETTINGS (or finished TLS) by then is closed. */
+  handshakeTimeoutMs: number;
+  /** Open gRPC connections at once, and per peer address; more are closed on accept. */
+  maxConnections: number;
+  maxConnectionsPerPeer: number;
+  /** Plaintext listener serving only grpc.health.v1 (for kubelet probes when TLS is on); null = none. */
+  healthListen: string | null;
+  /** How often each backend's availability is re-checked for the health services. */
+  healthIntervalMs: number;
+  /** agent_task_duration_seconds buckets (seconds); default the seed's 0.01 × 2ⁿ, ten buckets. */
+  durationBuckets?: number[];
+}
+
+export interface TracingConfig {
+  /** OTLP/HTTP endpoint; unset = OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, and none of them = tracing off. */
+  endpoint?: string;
+  serviceName?: string;
 }
 
 export interface StorageConfig {
@@ -41,6 +50,14 @@ export interface StorageConfig {
   path: string | null;
   retainCount: number;
   retainMs: number;
+  /** PostgreSQL connection URL: daemons sharing one form a fleet; null = this daemon alone (path or memory). */
+  url: string | null;
+  /** This daemon's stable id in the fleet; null = derived from host and data directory. */
+  daemonId: string | null;
+  /** How long a running task's lease lasts without renewal before another replica records DAEMON_LOST. */
+  leaseMs: number;
+  /** Safety-net poll of the fleet queue besides LISTEN/NOTIFY wake-ups. */
+  pollMs: number;
 }
 
 export interface Config {
@@ -48,8 +65,9 @@ export interface Config {
   source: string;
   server: ServerConfig;
   limits: { default: Limits; max: Limits };
-  backends: Record<RuntimeName, BackendConfig>;
+  backends: BackendConfigs;
   storage: StorageConfig;
   auth: AuthConfig;
+  tracing: TracingConfig;
   agents: AgentSpec[];
 }

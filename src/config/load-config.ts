@@ -1,44 +1,60 @@
 // Config file → validated Config, once; the embedded default hosts the example agents.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { RUNTIME_NAMES, type RuntimeName } from '../contract/agent.js';
-import type { Limits } from '../contract/limits.js';
 import { readAgent } from './agent-config.js';
-import { bool, ConfigError, int, str, strList, table, type Table } from './config-reader.js';
-import type { BackendConfig, Config } from './config-types.js';
-import { BUILTIN_DEFAULT_LIMITS, BUILTIN_MAX_LIMITS, checkUnderCeiling, readLimits } from './limits-config.js';
+import { bool, ConfigError, int, optStr, str, strList, table, type Table } from './config-reader.js';
+import { buckets, includedAgents } from './config-include.js';
+import type { Config } from './config-types.js';
+import type { BackendConfigs, SchedulingConfig } from '../contract/backend-config.js';
+import { readLimitsSection } from './limits-config.js';
 import { parseBytes, parseDurationMs } from './units.js';
 
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/default.toml', import.meta.url));
 
-const BACKEND_DEFAULTS: Record<RuntimeName, BackendConfig> = {
-  wasm: { concurrency: 4, queue: 1000, workers: 2, uidStart: 0, uidCount: 0 },
-  native: { concurrency: 4, queue: 1000, workers: 0, uidStart: 2_000_000, uidCount: 64 },
-  docker: { concurrency: 4, queue: 500, workers: 0, uidStart: 0, uidCount: 0 },
+const SCHEDULING_DEFAULTS: Record<RuntimeName, SchedulingConfig> = {
+  wasm: { concurrency: 4, queue: 1000 },
+  native: { concurrency: 4, queue: 1000 },
+  docker: { concurrency: 4, queue: 500 },
 };
 
-function readBackends(value: unknown): Record<RuntimeName, BackendConfig> {
+function scheduling(b: Table, name: RuntimeName): SchedulingConfig {
+  const at = `runtimes.${name}`;
+  const d = SCHEDULING_DEFAULTS[name];
+  return { concurrency: int(b, 'concurrency', at, d.concurrency, 1, 1024), queue: int(b, 'queue', at, d.queue, 0, 1_000_000) };
+}
+
+/** [runtimes.*]: the scheduling keys every backend has, plus each backend's own (and only its own). */
+function readBackends(value: unknown): BackendConfigs {
   const t = table(value, 'runtimes', RUNTIME_NAMES);
-  const out = {} as Record<RuntimeName, BackendConfig>;
-  for (const name of RUNTIME_NAMES) {
-    const at = `runtimes.${name}`;
-    const b = table(t[name], at, ['concurrency', 'queue', 'workers', 'uid_start', 'uid_count']);
-    const d = BACKEND_DEFAULTS[name];
-    out[name] = {
-      concurrency: int(b, 'concurrency', at, d.concurrency, 1, 1024),
-      queue: int(b, 'queue', at, d.queue, 0, 1_000_000),
-      workers: int(b, 'workers', at, d.workers, 0, 256),
-      uidStart: int(b, 'uid_start', at, d.uidStart, 1000, 2 ** 31),
-      uidCount: int(b, 'uid_count', at, d.uidCount, 0, 65536),
-    };
-  }
+  const common = ['concurrency', 'queue'];
+  const w = table(t.wasm, 'runtimes.wasm', [...common, 'workers']);
+  const n = table(t.native, 'runtimes.native', [...common, 'uid_start', 'uid_count']);
+  const d = table(t.docker, 'runtimes.docker', [...common, 'host']);
+  const out: BackendConfigs = {
+    wasm: { ...scheduling(w, 'wasm'), workers: int(w, 'workers', 'runtimes.wasm', 2, 0, 256) },
+    native: {
+      ...scheduling(n, 'native'),
+      uidStart: int(n, 'uid_start', 'runtimes.native', 2_000_000, 1000, 2 ** 31),
+      uidCount: int(n, 'uid_count', 'runtimes.native', 64, 0, 65536),
+    },
+    docker: { ...scheduling(d, 'docker'), ...(d.host !== undefined ? { host: str(d, 'host', 'runtimes.docker') } : {}) },
+  };
   if (out.native.uidCount > 0 && out.native.uidCount < out.native.concurrency) {
     throw new ConfigError(`runtimes.native.uid_count (${out.native.uidCount}) must be at least runtimes.native.concurrency (${out.native.concurrency}): each running task needs its own uid`);
   }
   return out;
+}
+
+/** In a fleet each daemon needs its own native uids: an unset uid_start derives from the daemon's identity, not one constant. */
+function fleetUids(b: BackendConfigs, runtimes: unknown, st: Table, seed: string): BackendConfigs {
+  if (!st.url || (runtimes as { native?: { uid_start?: unknown } } | undefined)?.native?.uid_start !== undefined) return b;
+  const slot = createHash('sha256').update(seed).digest().readUInt32BE(0) % 8192;
+  return { ...b, native: { ...b.native, uidStart: 2_000_000 + slot * 65_536 } };
 }
 
 function sized(t: Table, key: string, at: string, fallback: number): number {
@@ -62,19 +78,20 @@ export function parseConfig(text: string, source: string, baseDir: string, fallb
   } catch (e) {
     throw new ConfigError(`${source}: invalid TOML: ${(e as Error).message}`);
   }
-  const root = table(doc, source, ['server', 'limits', 'runtimes', 'storage', 'auth', 'agents']);
-  const s = table(root.server, 'server', ['listen', 'metrics', 'socket_mode', 'shutdown_grace', 'max_request_bytes', 'max_input_bytes', 'max_list_page', 'keepalive', 'max_connection_age']);
-  const lim = table(root.limits, 'limits', ['default', 'max']);
-  const max: Limits = { ...BUILTIN_MAX_LIMITS, ...readLimits(lim.max, 'limits.max') };
-  const defaults: Limits = { ...BUILTIN_DEFAULT_LIMITS, ...readLimits(lim.default, 'limits.default') };
-  for (const k of Object.keys(defaults) as (keyof Limits)[]) defaults[k] = Math.min(defaults[k], max[k]);
-  checkUnderCeiling(readLimits(lim.default, 'limits.default'), max, 'limits.default');
-  const st = table(root.storage, 'storage', ['path', 'retain_count', 'retain']);
+  const root = table(doc, source, ['include', 'server', 'limits', 'runtimes', 'storage', 'auth', 'tracing', 'agents']);
+  const s = table(root.server, 'server', ['listen', 'metrics', 'socket_mode', 'shutdown_grace', 'max_request_bytes', 'max_input_bytes', 'max_list_page', 'keepalive', 'max_connection_age', 'handshake_timeout', 'max_connections', 'max_connections_per_peer', 'health_listen', 'health_interval', 'duration_buckets']);
+  const tr = table(root.tracing, 'tracing', ['endpoint', 'service_name']);
+  const limits = readLimitsSection(root.limits);
+  const { max } = limits;
+  const st = table(root.storage, 'storage', ['path', 'retain_count', 'retain', 'url', 'daemon_id', 'lease', 'poll']);
   const au = table(root.auth, 'auth', ['tokens', 'tls_cert', 'tls_key', 'client_ca', 'insecure']);
   const path = (v: unknown, at: string) => (v === undefined ? undefined : resolve(baseDir, str({ v }, 'v', at)));
   const agentsRaw = root.agents ?? [];
   if (!Array.isArray(agentsRaw)) throw new ConfigError('agents: expected [[agents]] tables');
-  const agents = agentsRaw.map((a, i) => readAgent(a, i, baseDir, max));
+  const agents = [
+    ...agentsRaw.map((a, i) => readAgent(a, i, baseDir, max)),
+    ...includedAgents(strList(root, 'include', source) ?? [], baseDir, max, agentsRaw.length),
+  ];
   const ids = new Set<string>();
   for (const a of agents) {
     if (ids.has(a.id)) throw new ConfigError(`agents: id ${JSON.stringify(a.id)} is used twice`);
@@ -93,13 +110,24 @@ export function parseConfig(text: string, source: string, baseDir: string, fallb
       maxListPage: int(s, 'max_list_page', 'server', 100, 1, 10_000),
       keepaliveMs: timed(s, 'keepalive', 'server', 30_000),
       maxConnectionAgeMs: timed(s, 'max_connection_age', 'server', 3_600_000),
+      handshakeTimeoutMs: timed(s, 'handshake_timeout', 'server', 5_000),
+      maxConnections: int(s, 'max_connections', 'server', 4096, 1, 1_000_000),
+      maxConnectionsPerPeer: int(s, 'max_connections_per_peer', 'server', 1024, 1, 1_000_000),
+      healthListen: s.health_listen === undefined || s.health_listen === '' ? null : str(s, 'health_listen', 'server'),
+      healthIntervalMs: timed(s, 'health_interval', 'server', 5_000),
+      ...(s.duration_buckets !== undefined ? { durationBuckets: buckets(s.duration_buckets) } : {}),
     },
-    limits: { default: defaults, max },
-    backends: readBackends(root.runtimes),
+    tracing: { endpoint: optStr(tr, 'endpoint', 'tracing'), serviceName: optStr(tr, 'service_name', 'tracing') },
+    limits,
+    backends: fleetUids(readBackends(root.runtimes), root.runtimes, st, `${hostname()}:${st.daemon_id ?? st.path ?? source}`),
     storage: {
       path: st.path === '' ? null : path(st.path, 'storage.path') ?? fallback.storagePath ?? null,
       retainCount: int(st, 'retain_count', 'storage', 100_000, 1),
       retainMs: timed(st, 'retain', 'storage', 7 * 86_400_000),
+      url: optStr(st, 'url', 'storage') || null,
+      daemonId: optStr(st, 'daemon_id', 'storage') || process.env.ARI_DAEMON_ID || null,
+      leaseMs: timed(st, 'lease', 'storage', 10_000),
+      pollMs: timed(st, 'poll', 'storage', 2_000),
     },
     auth: {
       tokens: strList(au, 'tokens', 'auth') ?? [],

@@ -6,7 +6,10 @@ import type { HostProbe } from './host-probe.js';
 export type Backend = RuntimeName;
 export const BACKENDS: readonly Backend[] = ['wasm', 'native', 'docker'];
 
-/** How long past the deadline each backend may take to stop a task (issue 6). */
+/**
+ * Default pass bound: how long past its deadline (or its cancel) each backend may take to stop a task (issue 6).
+ * The overshoot itself is always measured and printed; `ari conformance --kill-bound-ms` sets the bound.
+ */
 export const KILL_BOUND_MS: Record<Backend, number> = { wasm: 50, native: 100, docker: 200 };
 
 /** One hostile task of a case on one backend: which conformance agent, and what to send it. */
@@ -15,6 +18,8 @@ export interface CaseCall {
   capability?: string;
   /** The task input; may use the probe (listener port, planted paths). Default {}. */
   input?: (probe: HostProbe) => unknown;
+  /** Cancel the task this long after submitting it (the kill measured is the cancel's). */
+  cancelAfterMs?: number;
 }
 
 /** Why a case does not apply to a backend (shown as n-a). */
@@ -32,6 +37,10 @@ export interface Observation {
   output: unknown;
   /** Client-side time from request to outcome. */
   elapsedMs: number;
+  /** The pass bound for this backend's kills (timeout overshoot, cancel latency). */
+  killBoundMs: number;
+  /** Client-side time from sending CancelTask to the outcome (cases with cancelAfterMs). */
+  cancelLatencyMs?: number;
   /** Most processes of sandbox uids seen at once while the task ran (host checks only). */
   peakSandboxProcs?: number;
 }

@@ -3,7 +3,11 @@
 // fixtures/conformance/ari.toml per backend, and one entry here.
 import type { CaseCall, CaseSpec, NotApplicable, Observation, Verdict } from './case-types.js';
 import type { HostProbe } from './host-probe.js';
-import { fail, fmtBytes, fmtCount, leaksSecret, missing, outcome, outputField, timedOutWithinBound } from './expect.js';
+import { CONTAINMENT_CASES } from './cases-containment.js';
+import { DOCKER_CASES } from './cases-docker.js';
+import { OUTPUT_CASES } from './cases-output.js';
+import { WASM_BULK_CASES } from './cases-wasm-bulk.js';
+import { cancelledWithinBound, fail, fmtBytes, fmtCount, leaksSecret, missing, outcome, outputField, timedOutWithinBound } from './expect.js';
 
 type Input = (p: HostProbe) => unknown;
 
@@ -61,6 +65,15 @@ export const CASES: readonly CaseSpec[] = [
     id: 'sleep-timeout', title: 'sleep past the timeout',
     calls: { wasm: na('no blocking call is importable into wasm; a guest can only spin (cpu-spin)'), ...linux('sleep', () => ({ mode: 'sleep', seconds: 60 })) },
     expect: withOutcome((o) => timedOutWithinBound(o, o.backend)),
+  },
+  {
+    id: 'cancel-kill', title: 'cancel a running task: how fast it stops',
+    calls: {
+      wasm: { agent: 'c-wasm-spin', cancelAfterMs: 300 },
+      native: { agent: 'c-native-sleep', input: () => ({ mode: 'sleep', seconds: 60 }), cancelAfterMs: 300 },
+      docker: { agent: 'c-docker-sleep', input: () => ({ mode: 'sleep', seconds: 60 }), cancelAfterMs: 300 },
+    },
+    expect: withOutcome(cancelledWithinBound),
   },
   {
     id: 'cpu-spin', title: 'CPU spin (wasm: calling the host)',
@@ -249,5 +262,8 @@ export const CASES: readonly CaseSpec[] = [
       return fail(outcome(o), `a log flood ended as ${outcome(o)}: ${r.error?.message ?? ''}`);
     }),
   },
+  ...CONTAINMENT_CASES,
+  ...DOCKER_CASES,
+  ...OUTPUT_CASES,
+  ...WASM_BULK_CASES,
 ];
-

@@ -1,6 +1,5 @@
 // Building blocks of the cases' expectation functions: outcome checks, kill latency, figures for the table.
 import type { Backend, Observation, Verdict } from './case-types.js';
-import { KILL_BOUND_MS } from './case-types.js';
 import type { HostProbe } from './host-probe.js';
 
 export function fmtBytes(n: number): string {
@@ -41,9 +40,9 @@ export function killLatency(o: Observation): number | null {
   return Math.round(r.usage.wall_ms - timeout);
 }
 
-/** TIMEOUT within the backend's kill bound; anything else fails naming what happened. */
+/** TIMEOUT within the backend's kill bound (o.killBoundMs, --kill-bound-ms); the overshoot is printed either way. */
 export function timedOutWithinBound(o: Observation, backend: Backend): Verdict {
-  const bound = KILL_BOUND_MS[backend];
+  const bound = o.killBoundMs;
   const late = killLatency(o);
   const values = { kill_latency_ms: late ?? -1, kill_bound_ms: bound, wall_ms: o.response?.usage?.wall_ms ?? -1 };
   if (o.response?.status !== 'TIMEOUT') return fail(outcome(o), `expected TIMEOUT, got ${outcome(o)} after ${o.elapsedMs} ms`, values);
@@ -66,6 +65,17 @@ export function leaksSecret(o: Observation, probe: HostProbe): string | null {
   if (probe.envSecretValue && text.includes(probe.envSecretValue)) return `the value of ${probe.envSecretName}`;
   if (text.includes(probe.envSecretName)) return `the variable ${probe.envSecretName}`;
   return null;
+}
+
+/** CANCELLED within the backend's kill bound of the CancelTask call; the cancel latency is printed either way. */
+export function cancelledWithinBound(o: Observation): Verdict {
+  const late = o.cancelLatencyMs;
+  const values = { cancel_latency_ms: late ?? -1, kill_bound_ms: o.killBoundMs, wall_ms: o.response?.usage?.wall_ms ?? -1 };
+  if (o.response?.status !== 'CANCELLED') return fail(outcome(o), `expected CANCELLED, got ${outcome(o)} after ${o.elapsedMs} ms${late === undefined ? ' (it ended before the cancel was sent)' : ''}`, values);
+  if (late === undefined) return fail('CANCELLED +?', 'no cancel was sent, so there is no latency to measure', values);
+  const observed = `CANCELLED +${late}ms`;
+  if (late > o.killBoundMs) return fail(observed, `stopped ${late} ms after CancelTask was sent; the ${o.backend} bound is ${o.killBoundMs} ms`, values);
+  return { pass: true, observed, values };
 }
 
 export { fail };

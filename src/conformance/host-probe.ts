@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Backend } from './case-types.js';
+import type { RuntimeName as Backend } from '../contract/agent.js'; // not case-types: it imports this file
 import { ariContainers, sandboxProcesses, type HostScope } from './host-scan.js';
 
 export const ENV_SECRET_NAME = 'ARI_CONFORMANCE_SECRET';

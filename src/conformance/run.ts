@@ -1,7 +1,7 @@
 // `ari conformance`: flags → one suite run → table (or JSON) on stdout, JUnit file, progress on stderr, exit status.
 import { writeFileSync } from 'node:fs';
 import { CLIENT_OPTIONS, EXIT, UsageError, parseCommand, parseDuration, parseSize, positionals, printHelp, processIo, type Io } from '../cli/args.js';
-import { BACKENDS, type Backend } from './case-types.js';
+import { BACKENDS, KILL_BOUND_MS, type Backend } from './case-types.js';
 import { CASES } from './cases.js';
 import { formatJson } from './report-json.js';
 import { formatJunit } from './report-junit.js';
@@ -21,6 +21,9 @@ export const CONFORMANCE_HELP = `Usage: ari conformance [--target ADDR] [--backe
   --case LIST          only these cases (${CASES.map((c) => c.id).join(', ')})
   --json               the JSON report (schema ari.conformance/v1, docs/conformance-json.md) instead of the table
   --junit FILE         also write a JUnit XML report
+  --kill-bound-ms B    pass bound of every kill's overshoot (past the deadline for TIMEOUT, after CancelTask for
+                       CANCELLED): N for every backend, or per backend, e.g. docker=300,native=150
+                       (default ${Object.entries(KILL_BOUND_MS).map(([b, n]) => `${b}=${n}`).join(',')}); the overshoot is printed either way
   --task-budget DUR    longest wait for one task's outcome before its limit counts as unenforced (default ${DEFAULT_TASK_BUDGET_MS / 1000}s)
   --uid-start N        a --target daemon's sandbox uid range ([runtimes.native] uid_start, default 2000000)
   --uid-count N        … and its size (uid_count, default 64), for the process checks
@@ -31,13 +34,14 @@ export const CONFORMANCE_HELP = `Usage: ari conformance [--target ADDR] [--backe
   With --target, export ARI_CONFORMANCE_SECRET=<value> to both the daemon and the suite so the env-leak case
   can look for the value, not just the name.`;
 
-const OPTIONS = {
+export const CONFORMANCE_OPTIONS = {
   ...CLIENT_OPTIONS,
   junit: { type: 'string' },
   config: { type: 'string' },
   backend: { type: 'string' },
   case: { type: 'string' },
   'task-budget': { type: 'string' },
+  'kill-bound-ms': { type: 'string' },
   'uid-start': { type: 'string' },
   'uid-count': { type: 'string' },
   'daemon-pid': { type: 'string' },
@@ -56,6 +60,21 @@ function backendsOf(text: string | undefined): Backend[] {
   return names as Backend[];
 }
 
+/** `--kill-bound-ms`: "N" (every backend) or "backend=N,…" (those named; the rest keep their default). */
+export function killBoundsOf(text: string | undefined): Partial<Record<Backend, number>> | undefined {
+  if (text === undefined) return undefined;
+  const bad = () => new UsageError(`invalid --kill-bound-ms "${text}": expected milliseconds, N or backend=N,… (e.g. 200 or docker=300,native=150)`, CONFORMANCE_HELP);
+  if (/^\d+$/.test(text.trim())) return Object.fromEntries(BACKENDS.map((b) => [b, Number(text)]));
+  const out: Partial<Record<Backend, number>> = {};
+  for (const part of list(text) ?? []) {
+    const m = /^(\w+)=(\d+)$/.exec(part);
+    if (!m || !BACKENDS.includes(m[1] as Backend)) throw bad();
+    out[m[1] as Backend] = Number(m[2]);
+  }
+  if (!Object.keys(out).length) throw bad();
+  return out;
+}
+
 function positiveInt(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
@@ -71,7 +90,7 @@ function progressWriter(io: Io): (line: string, final?: boolean) => void {
 }
 
 export async function runConformance(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals: pos } = parseCommand(argv, OPTIONS, CONFORMANCE_HELP);
+  const { values: v, positionals: pos } = parseCommand(argv, CONFORMANCE_OPTIONS, CONFORMANCE_HELP);
   if (v.help) return printHelp(io, CONFORMANCE_HELP);
   positionals(pos, [], CONFORMANCE_HELP);
   if (v.target && v.config) throw new UsageError('--config starts the suite\'s own daemon; it cannot be combined with --target', CONFORMANCE_HELP);
@@ -89,6 +108,7 @@ export async function runConformance(argv: string[], io: Io): Promise<number> {
     },
     backends: backendsOf(v.backend),
     caseIds,
+    killBoundMs: killBoundsOf(v['kill-bound-ms']),
     taskBudgetMs: v['task-budget'] ? parseDuration(v['task-budget'], '--task-budget') : undefined,
     sandboxUidStart: positiveInt(v['uid-start'], '--uid-start'),
     sandboxUidCount: positiveInt(v['uid-count'], '--uid-count'),

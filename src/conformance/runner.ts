@@ -18,6 +18,8 @@ export interface RunnerOptions {
   backends: readonly Backend[];
   /** Longest the suite waits for one task's outcome before it calls the limit unenforced. */
   taskBudgetMs: number;
+  /** Pass bound of each backend's kills. */
+  killBoundMs: Record<Backend, number>;
   progress(line: string, final?: boolean): void;
 }
 
@@ -42,7 +44,7 @@ export class MatrixRunner {
   async run(): Promise<MatrixResult> {
     const health = await this.o.client.getHealth({ deadlineMs: 15_000 });
     const hosted = new Set((await this.o.client.listAgents({ deadlineMs: 15_000 })).map((a) => a.id));
-    const backends = backendReports(health, this.o.backends);
+    const backends = backendReports(health, this.o.backends, this.o.killBoundMs);
     const selected = backends.filter((b) => b.selected);
     const total = this.o.cases.length * selected.length;
     let done = 0;
@@ -79,7 +81,7 @@ export class MatrixRunner {
     const { probe } = this.o;
     probe.reset();
     const sampler = backend === 'native' && probe.hostChecks ? new ProcessSampler(probe.options.scope) : null;
-    const hostile = this.execute(backend, call.agent, call.capability ?? 'run', call.input?.(probe) ?? {});
+    const hostile = this.execute(backend, call.agent, call.capability ?? 'run', call.input?.(probe) ?? {}, call.cancelAfterMs);
     let good: Promise<GoodTaskResult> | undefined;
     if (spec.concurrentGood !== false) {
       await Promise.race([sleep(GOOD_DELAY_MS), hostile]);
@@ -100,11 +102,16 @@ export class MatrixRunner {
   }
 
   /** One task to its outcome; past the budget it is cancelled and reported as having no outcome. */
-  private async execute(backend: Backend, agent: string, capability: string, input: unknown): Promise<Observation> {
+  private async execute(backend: Backend, agent: string, capability: string, input: unknown, cancelAfterMs?: number): Promise<Observation> {
     const taskId = `conformance-${agent}-${randomBytes(6).toString('hex')}`;
     const started = Date.now();
     let response: WireTaskResponse | null = null;
     let failure: string | undefined;
+    let cancelSentAt: number | undefined;
+    const cancel = cancelAfterMs === undefined ? undefined : setTimeout(() => {
+      cancelSentAt = Date.now();
+      this.o.client.cancelTask(taskId, { deadlineMs: 10_000 }).catch(() => undefined);
+    }, cancelAfterMs);
     try {
       response = await this.o.client.executeTask(
         { task_id: taskId, agent_id: agent, capability, input: JSON.stringify(input) }, { deadlineMs: this.o.taskBudgetMs });
@@ -116,7 +123,12 @@ export class MatrixRunner {
         failure = e instanceof AriRpcError ? `${e.code}: ${e.details}` : (e as Error).message;
       }
     }
-    return { backend, agent, response, failure, output: parseOutput(response), elapsedMs: Date.now() - started };
+    clearTimeout(cancel);
+    const ended = Date.now();
+    return {
+      backend, agent, response, failure, output: parseOutput(response), elapsedMs: ended - started, killBoundMs: this.o.killBoundMs[backend],
+      ...(cancelSentAt !== undefined ? { cancelLatencyMs: ended - cancelSentAt } : {}),
+    };
   }
 
   private async goodTask(backend: Backend): Promise<GoodTaskResult> {
@@ -131,11 +143,11 @@ export class MatrixRunner {
 }
 
 /** Health per backend, with the reason of any that is unavailable. */
-export function backendReports(health: WireHealthStatus, wanted: readonly Backend[]): BackendReport[] {
+export function backendReports(health: WireHealthStatus, wanted: readonly Backend[], killBoundMs: Record<Backend, number> = KILL_BOUND_MS): BackendReport[] {
   return BACKENDS.map((name) => {
     const h = health.backends.find((x) => x.runtime === name);
     return {
-      name, selected: wanted.includes(name), killBoundMs: KILL_BOUND_MS[name],
+      name, selected: wanted.includes(name), killBoundMs: killBoundMs[name],
       available: h?.available ?? false,
       reason: h ? h.reason : 'the target reports no such backend',
     };

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { connectAri, type ConnectOptions } from '../client/ari-client.js';
 import type { Logger } from '../observability/logger.js';
-import type { Backend, CaseSpec, LeakReport, SuiteReport } from './case-types.js';
+import { KILL_BOUND_MS, type Backend, type CaseSpec, type LeakReport, type SuiteReport } from './case-types.js';
 import { CASES } from './cases.js';
 import { ENV_SECRET_NAME, HostProbe } from './host-probe.js';
 import { rssOf, type HostScope } from './host-scan.js';
@@ -20,6 +20,8 @@ export interface SuiteOptions {
   /** Only these case ids (default: all). */
   caseIds?: readonly string[];
   taskBudgetMs?: number;
+  /** Pass bounds of kill overshoot per backend (default KILL_BOUND_MS). */
+  killBoundMs?: Partial<Record<Backend, number>>;
   /** Sandbox uid range of a remote daemon (in-process: read from its config). */
   sandboxUidStart?: number;
   sandboxUidCount?: number;
@@ -86,6 +88,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteReport> {
     const matrix = await new MatrixRunner({
       client, probe, cases, backends: opts.backends,
       taskBudgetMs: opts.taskBudgetMs ?? DEFAULT_TASK_BUDGET_MS,
+      killBoundMs: { ...KILL_BOUND_MS, ...opts.killBoundMs },
       progress: opts.progress ?? (() => {}),
     }).run();
     opts.progress?.('checking for leaks …');

@@ -19,8 +19,8 @@ export interface AgentManifest {
   requirements: Record<string, string>;
 }
 
-/** One agent as validated from config; paths are absolute. */
-export interface AgentSpec {
+/** What every agent has, whatever runs it; paths are absolute. */
+interface AgentBase {
   id: string;
   runtime: RuntimeName;
   manifest: AgentManifest;
@@ -28,23 +28,43 @@ export interface AgentSpec {
   limits: Partial<Limits>;
   /** Environment the agent sees; nothing else of the daemon's leaks in. */
   env: Record<string, string>;
-  /** wasm: absolute path of the core module or component. */
-  module?: string;
-  /** native: argv; argv[0] absolute. */
-  command?: string[];
-  /** native: extra absolute host paths bound read-only into the sandbox. */
-  binds?: string[];
-  /** native: working directory inside the sandbox (a bound path). */
-  cwd?: string;
-  /** docker: image reference. */
-  image?: string;
-  /** docker and native: pre-started sandboxes kept ready, each used for one task (0 disables). */
-  pool?: number;
-  /** docker: build context directory used to build `image` when it is missing. */
-  build?: string;
   /** Directory the agent's config file lives in (for relative lookups, e.g. image build contexts). */
   baseDir: string;
 }
+
+export interface WasmAgentSpec extends AgentBase {
+  runtime: 'wasm';
+  /** Absolute path of the core module or component. */
+  module: string;
+}
+
+export interface NativeAgentSpec extends AgentBase {
+  runtime: 'native';
+  /** argv; argv[0] absolute. */
+  command: string[];
+  /** Extra absolute host paths bound read-only into the sandbox. */
+  binds: string[];
+  /** Working directory inside the sandbox (a bound path). */
+  cwd?: string;
+  /** Pre-started sandboxes kept ready, each used for one task (0 disables). */
+  pool: number;
+}
+
+export interface DockerAgentSpec extends AgentBase {
+  runtime: 'docker';
+  /** Image reference. */
+  image: string;
+  /** Entrypoint override (argv). */
+  command?: string[];
+  /** Build context directory used to build `image` when it is missing. */
+  build?: string;
+  /** Pre-started containers kept ready, each used for one task (0 disables). */
+  pool: number;
+}
+
+/** One agent as validated from config: its backend's own fields, chosen by `runtime`, and none of the others'. */
+export type AgentSpec = WasmAgentSpec | NativeAgentSpec | DockerAgentSpec;
+export type AgentSpecOf<N extends RuntimeName> = Extract<AgentSpec, { runtime: N }>;
 
 /** One task as a runtime sees it: validated, limits resolved. */
 export interface ExecutionTask {
@@ -54,9 +74,18 @@ export interface ExecutionTask {
   /** The parsed input value. */
   input: unknown;
   limits: Limits;
+  /** W3C traceparent of the task's span when tracing is on; native and Docker agents get it as TRACEPARENT. */
+  traceparent?: string;
 }
 
 /** The document written to an agent's stdin (native, docker, WASI) or passed to execute_task. */
 export function taskDocument(task: ExecutionTask): string {
-  return JSON.stringify({ task_id: task.taskId, capability: task.capability, input: task.input });
+  const doc = { task_id: task.taskId, capability: task.capability, input: task.input };
+  // A pre-started (pooled) sandbox was spawned before the task existed: the document is how it learns the trace.
+  return JSON.stringify(task.traceparent ? { ...doc, traceparent: task.traceparent } : doc);
+}
+
+/** The agent as a cold-started sandbox of this task sees it: its env plus TRACEPARENT when the task is traced. */
+export function withTraceEnv<A extends AgentSpec>(agent: A, task: ExecutionTask): A {
+  return task.traceparent ? { ...agent, env: { ...agent.env, TRACEPARENT: task.traceparent } } : agent;
 }

@@ -56,7 +56,8 @@ function limitHit(status: Exclude<TerminalStatus, 'COMPLETED' | 'FAILED'>, messa
  *  3. OUT_OF_MEMORY by an OOM kill: the kernel's record is the root cause; a timeout, CPU overrun, crash or even an
  *     answer printed after a child was OOM-killed are its consequences.
  *  4. Our own kill for TIMEOUT, CPU_LIMIT or OUTPUT_LIMIT — except that a refused allocation that preceded a
- *     TIMEOUT (a guest spinning on a failed grow) is reported as OUT_OF_MEMORY.
+ *     TIMEOUT or CPU_LIMIT (a guest spinning on a failed grow burns time and CPU alike) is reported as
+ *     OUT_OF_MEMORY, as the OOM kill of a process backend would be.
  *  5. OUT_OF_FUEL (after a refused allocation: OUT_OF_MEMORY).
  *  6. CPU_LIMIT when the agent died of SIGXCPU/SIGKILL *and* its CPU budget was measured spent (an agent cannot
  *     forge it with exit(152)).
@@ -70,7 +71,9 @@ export function classify(obs: Observation, usage: Usage, limits: Limits): Execut
   if (obs.sandboxError !== undefined) return ended('FAILED', 'SANDBOX_ERROR', `the sandbox did not start: ${obs.sandboxError}`, usage);
   if (obs.oomKilled) return limitHit('OUT_OF_MEMORY', oomMessage(), usage);
   if (obs.killedFor) {
-    if (obs.killedFor === 'TIMEOUT' && obs.memoryRefused) return limitHit('OUT_OF_MEMORY', oomMessage(killMessage('TIMEOUT', limits)), usage);
+    if ((obs.killedFor === 'TIMEOUT' || obs.killedFor === 'CPU_LIMIT') && obs.memoryRefused) {
+      return limitHit('OUT_OF_MEMORY', oomMessage(killMessage(obs.killedFor, limits)), usage);
+    }
     return limitHit(obs.killedFor, killMessage(obs.killedFor, limits), usage);
   }
   if (obs.fuelExhausted) {

@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'OUTPUT_LIMIT'
   | 'CANCELLED'
   | 'SANDBOX_ERROR' // the sandbox itself failed to start; the agent never ran
-  | 'DAEMON_RESTARTED';
+  | 'DAEMON_RESTARTED'
+  | 'DAEMON_LOST';   // the fleet replica running it stopped renewing its lease; it was not run again
 
 export interface Usage {
   wallMs: number;
@@ -51,4 +52,6 @@ export interface ExecutionResult {
   error?: { code: ErrorCode; message: string };
   usage: Usage;
   metrics: Record<string, number>;
+  /** The agent's log lines (stderr / env.log), capped; set by the task service, kept with the outcome. */
+  logs?: string[];
 }

@@ -2,7 +2,8 @@
 import * as crypto from 'node:crypto';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Limits } from '../contract/limits.js';
-import type { AgentSpec } from '../contract/agent.js';
+import type { AgentSpec, RuntimeName } from '../contract/agent.js';
+import type { LimitEnforcement } from '../runtimes/runtime.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { invalid } from './domain-error.js';
 import { checkJsonDepth } from './json-depth.js';
@@ -17,6 +18,9 @@ export interface TaskSubmission {
   input: Uint8Array;
   /** Only what the client set (0 = unset). */
   limits: Partial<Limits>;
+  /** The caller's W3C trace context (gRPC metadata), so the task's span continues its trace. */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 export interface AdmittedTask {
@@ -32,6 +36,8 @@ export interface AdmissionPolicy {
   defaults: Limits;
   max: Limits;
   maxInputBytes: number;
+  /** What each backend enforces: a request setting a limit its backend cannot enforce is refused. */
+  enforces: (runtime: RuntimeName) => LimitEnforcement;
 }
 
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
@@ -74,7 +80,7 @@ export function admit(sub: TaskSubmission, registry: AgentRegistry, policy: Admi
   checkJsonDepth(sub.input); // before anything recursive (parse, schema, hash) walks it
   const input = parseInput(sub.input);
   registry.validateInput(agent.id, sub.capability, input);
-  const limits = resolveLimits(policy.defaults, policy.max, agent.limits, sub.limits);
+  const limits = resolveLimits(policy.defaults, policy.max, agent.limits, sub.limits, { name: agent.runtime, enforces: policy.enforces(agent.runtime) });
   const requestHash = sha256Hex(canonical([agent.id, sub.capability, input, Object.fromEntries(Object.entries(sub.limits).filter(([, v]) => v))]));
   return { taskId: sub.taskId || randomUUID(), agent, capability: sub.capability, input, limits, requestHash };
 }

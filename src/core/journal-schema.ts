@@ -5,7 +5,7 @@ import type { Limits } from '../contract/limits.js';
 import type { RuntimeName } from '../contract/agent.js';
 import type { TaskRecord } from './task-record.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -25,6 +25,11 @@ const MIGRATIONS: Record<number, string> = {
     -- Retention walks finished tasks oldest first; recovery finds unfinished ones.
     CREATE INDEX tasks_finished ON tasks(finished_at) WHERE finished_at IS NOT NULL;
     CREATE INDEX tasks_unfinished ON tasks(status) WHERE finished_at IS NULL;
+  `,
+  // Listings walk tasks newest first, optionally per agent.
+  2: `
+    CREATE INDEX tasks_created ON tasks(created_at DESC, task_id DESC);
+    CREATE INDEX tasks_agent_created ON tasks(agent_id, created_at DESC, task_id DESC);
   `,
 };
 

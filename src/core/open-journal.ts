@@ -1,10 +1,10 @@
-// Picks the journal from [storage]: SQLite in the data directory when a path is set, memory otherwise.
+// Picks the journal from [storage]: PostgreSQL when a url is set (a fleet), SQLite when a path is, memory otherwise.
 import type { Logger } from 'pino';
 import type { StorageConfig } from '../config/config-types.js';
 import { MemoryJournal, type Journal } from './journal.js';
 import { SqliteJournal } from './sqlite-journal.js';
 
-export function openJournal(storage: StorageConfig, logger: Logger): Journal {
+export async function openJournal(storage: StorageConfig, logger: Logger): Promise<Journal> {
   if (!storage.path) {
     logger.warn('outcomes are kept in memory only: set [storage] path to keep them across restarts');
     return new MemoryJournal(storage.retainCount);

@@ -4,13 +4,21 @@ import type { BackendConfig } from '../config/config-types.js';
 import type { RuntimeName } from '../contract/agent.js';
 import { DomainError } from './domain-error.js';
 
+interface Lane {
+  queue: PQueue;
+  max: number;
+  concurrency: number;
+  /** Slots promised to tasks about to be claimed (a fleet claim is a round trip away from run()). */
+  reserved: number;
+}
+
 export class Scheduler {
-  private readonly queues = new Map<RuntimeName, { queue: PQueue; max: number }>();
+  private readonly queues = new Map<RuntimeName, Lane>();
 
   constructor(backends: Record<RuntimeName, BackendConfig>, private readonly onChange?: (runtime: RuntimeName, queued: number, running: number) => void) {
     for (const [name, cfg] of Object.entries(backends) as [RuntimeName, BackendConfig][]) {
       const queue = new PQueue({ concurrency: cfg.concurrency });
-      this.queues.set(name, { queue, max: cfg.queue });
+      this.queues.set(name, { queue, max: cfg.queue, concurrency: cfg.concurrency, reserved: 0 });
       const report = () => this.onChange?.(name, queue.size, queue.pending);
       queue.on('active', report);
       queue.on('next', report);
@@ -26,7 +34,31 @@ export class Scheduler {
     }
   }
 
-  run<T>(runtime: RuntimeName, job: () => Promise<T>): Promise<T> {
+  /** The backend's queue bound (fleet-wide in a fleet). */
+  queueLimit(runtime: RuntimeName): number {
+    return this.queues.get(runtime)!.max;
+  }
+
+  /** Slots neither running, queued nor reserved. */
+  free(runtime: RuntimeName): number {
+    const q = this.queues.get(runtime)!;
+    return Math.max(0, q.concurrency - q.queue.size - q.queue.pending - q.reserved);
+  }
+
+  /** Reserves up to n free slots; returns how many. Each is given back by release() or used by run(…, true). */
+  reserve(runtime: RuntimeName, n: number): number {
+    const got = Math.min(n, this.free(runtime));
+    this.queues.get(runtime)!.reserved += got;
+    return got;
+  }
+
+  release(runtime: RuntimeName, n = 1): void {
+    const q = this.queues.get(runtime)!;
+    q.reserved = Math.max(0, q.reserved - n);
+  }
+
+  run<T>(runtime: RuntimeName, job: () => Promise<T>, reserved = false): Promise<T> {
+    if (reserved) this.release(runtime);
     return this.queues.get(runtime)!.queue.add(job) as Promise<T>;
   }
 

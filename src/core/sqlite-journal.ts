@@ -1,13 +1,13 @@
-// The durable Journal: one SQLite database (WAL) per data directory, so outcomes survive a restart or crash.
+// The durable Journal of one daemon: one SQLite database (WAL) per data directory, so outcomes survive a restart or crash.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { emptyUsage, type ExecutionResult } from '../contract/outcome.js';
 import { DomainError } from './domain-error.js';
-import type { Journal } from './journal.js';
+import type { InsertOutcome, Journal } from './journal.js';
 import { fromRow, migrate, toRow, type TaskRow } from './journal-schema.js';
-import type { TaskRecord } from './task-record.js';
+import { pageToken, parsePageToken, type NewTask, type TaskPage, type TaskQuery, type TaskRecord } from './task-record.js';
 
 export interface SqliteJournalOptions {
   /** Data directory; created (mode 0700) when missing. The database is `<dir>/ari.db`. */
@@ -33,10 +33,13 @@ function restartedResult(r: TaskRecord, now: number): ExecutionResult {
   };
 }
 
+type StatementName = 'get' | 'insert' | 'running' | 'finish' | 'unfinished' | 'pruneAge' | 'pruneCount';
+
+/** better-sqlite3 is synchronous; the async methods keep the Journal contract every store shares. */
 export class SqliteJournal implements Journal {
   readonly file: string;
   private readonly db: Database.Database;
-  private readonly stmt: Record<'get' | 'insert' | 'running' | 'finish' | 'unfinished' | 'pruneAge' | 'pruneCount', Database.Statement>;
+  private readonly stmt: Record<StatementName, Database.Statement>;
   /** Outcomes the disk refused (full, I/O error): still answered by this process, logged loudly. */
   private readonly unsaved = new Map<string, TaskRecord>();
   private readonly timer?: NodeJS.Timeout;
@@ -63,7 +66,8 @@ export class SqliteJournal implements Journal {
     this.stmt = {
       get: this.db.prepare('SELECT * FROM tasks WHERE task_id = ?'),
       insert: this.db.prepare(`INSERT INTO tasks (task_id, agent_id, runtime, capability, request_hash, limits, status, created_at, started_at, finished_at, result)
-        VALUES (@task_id, @agent_id, @runtime, @capability, @request_hash, @limits, @status, @created_at, @started_at, @finished_at, @result)`),
+        VALUES (@task_id, @agent_id, @runtime, @capability, @request_hash, @limits, @status, @created_at, @started_at, @finished_at, @result)
+        ON CONFLICT (task_id) DO NOTHING`),
       running: this.db.prepare(`UPDATE tasks SET status = 'RUNNING', started_at = ? WHERE task_id = ? AND finished_at IS NULL`),
       finish: this.db.prepare('UPDATE tasks SET status = ?, result = ?, finished_at = ? WHERE task_id = ? AND finished_at IS NULL'),
       unfinished: this.db.prepare('SELECT * FROM tasks WHERE finished_at IS NULL ORDER BY created_at'),
@@ -79,23 +83,21 @@ export class SqliteJournal implements Journal {
     }
   }
 
-  get(taskId: string): TaskRecord | undefined {
-    const unsaved = this.unsaved.get(taskId);
-    if (unsaved) return { ...unsaved };
-    const row = this.stmt.get.get(taskId) as TaskRow | undefined;
-    return row ? fromRow(row) : undefined;
+  async get(taskId: string): Promise<TaskRecord | undefined> {
+    return this.read(taskId);
   }
 
-  insert(record: TaskRecord): void {
+  async insert(task: NewTask): Promise<InsertOutcome> {
     try {
-      this.stmt.insert.run(toRow(record));
+      if (this.stmt.insert.run(toRow(task.record)).changes === 1) return { inserted: true, record: { ...task.record } };
     } catch (e) {
       // Not recorded = not accepted: the client gets a retryable refusal, never an untracked task.
       throw new DomainError('UNAVAILABLE', `cannot record the task: ${(e as Error).message}`);
     }
+    return { inserted: false, record: this.read(task.record.taskId)! };
   }
 
-  markRunning(taskId: string, startedAt: number): void {
+  async markRunning(taskId: string, startedAt: number): Promise<void> {
     try {
       this.stmt.running.run(startedAt, taskId);
     } catch (e) {
@@ -103,19 +105,34 @@ export class SqliteJournal implements Journal {
     }
   }
 
-  finish(taskId: string, result: ExecutionResult, finishedAt: number): void {
+  async finish(taskId: string, result: ExecutionResult, finishedAt: number): Promise<TaskRecord | undefined> {
     try {
       this.stmt.finish.run(result.status, JSON.stringify(result), finishedAt, taskId);
     } catch (e) {
       // The task did run: keep its outcome for this process so a retry by id cannot run it twice.
       this.opts.logger?.error({ err: e, task_id: taskId }, 'journal: cannot record the outcome; kept in memory only');
-      const r = this.get(taskId);
+      const r = this.read(taskId);
       if (r) this.unsaved.set(taskId, { ...r, status: result.status, result, finishedAt });
     }
+    return this.read(taskId);
+  }
+
+  async list(q: TaskQuery): Promise<TaskPage> {
+    const after = parsePageToken(q.pageToken);
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.agentId) { where.push('agent_id = ?'); args.push(q.agentId); }
+    if (q.status) { where.push('status = ?'); args.push(q.status); }
+    if (q.sinceMs !== undefined) { where.push('created_at >= ?'); args.push(q.sinceMs); }
+    if (after) { where.push('(created_at < ? OR (created_at = ? AND task_id < ?))'); args.push(after.createdAt, after.createdAt, after.taskId); }
+    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, task_id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, q.limit + 1) as TaskRow[];
+    const records = rows.slice(0, q.limit).map((row) => this.unsaved.get(row.task_id) ?? fromRow(row));
+    return { records, next: rows.length > q.limit ? pageToken(records[records.length - 1]!) : '' };
   }
 
   /** Everything unfinished belongs to a previous daemon (the lock guarantees no other is live). */
-  recoverInterrupted(now: number): TaskRecord[] {
+  async recoverInterrupted(now: number): Promise<TaskRecord[]> {
     return this.db.transaction(() => {
       const rows = this.stmt.unfinished.all() as TaskRow[];
       return rows.map((row) => {
@@ -138,8 +155,15 @@ export class SqliteJournal implements Journal {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.db.open) this.db.close();
+  }
+
+  private read(taskId: string): TaskRecord | undefined {
+    const unsaved = this.unsaved.get(taskId);
+    if (unsaved) return { ...unsaved };
+    const row = this.stmt.get.get(taskId) as TaskRow | undefined;
+    return row ? fromRow(row) : undefined;
   }
 }

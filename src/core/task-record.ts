@@ -2,6 +2,7 @@
 import type { ExecutionResult, TaskStatus } from '../contract/outcome.js';
 import type { Limits } from '../contract/limits.js';
 import type { RuntimeName } from '../contract/agent.js';
+import { invalid } from './domain-error.js';
 
 export interface TaskRecord {
   taskId: string;
@@ -19,6 +20,36 @@ export interface TaskRecord {
   result?: ExecutionResult;
 }
 
+/** What a store needs to record an accepted task; a shared store also keeps what another daemon needs to run it. */
+export interface NewTask {
+  record: TaskRecord;
+  /** The parsed JSON input (a shared store keeps it so any replica can run the task). */
+  input: unknown;
+  /** Fingerprint of the agent's manifest: only daemons hosting the same agent may claim the task. */
+  agentHash: string;
+  /** Set when the receiving daemon runs it at once: the record is inserted RUNNING, owned by this daemon. */
+  claimedBy?: string;
+  /** Fleet-wide bound on unclaimed QUEUED tasks of this runtime (shared stores only). */
+  queueMax?: number;
+}
+
+/** Filters and paging of a task listing; newest first. */
+export interface TaskQuery {
+  agentId?: string;
+  status?: TaskStatus;
+  /** Only tasks created at or after this time (ms since epoch). */
+  sinceMs?: number;
+  limit: number;
+  /** The `next` of the previous page; '' or undefined for the first. */
+  pageToken?: string;
+}
+
+export interface TaskPage {
+  records: TaskRecord[];
+  /** '' on the last page. */
+  next: string;
+}
+
 export interface TaskUpdate {
   taskId: string;
   status: TaskStatus;
@@ -31,4 +62,18 @@ export interface TaskUpdate {
 
 export function isTerminal(status: TaskStatus): boolean {
   return status !== 'QUEUED' && status !== 'RUNNING';
+}
+
+/** Page tokens are the (createdAt, taskId) of the last record returned, opaque to clients. */
+export function pageToken(r: TaskRecord): string {
+  return Buffer.from(`${r.createdAt}:${r.taskId}`).toString('base64url');
+}
+
+export function parsePageToken(token: string | undefined): { createdAt: number; taskId: string } | undefined {
+  if (!token) return undefined;
+  const text = Buffer.from(token, 'base64url').toString('utf8');
+  const at = text.indexOf(':');
+  const createdAt = Number(text.slice(0, at));
+  if (at < 1 || !Number.isSafeInteger(createdAt)) throw invalid(`page_token ${JSON.stringify(token.slice(0, 140))} is invalid`);
+  return { createdAt, taskId: text.slice(at + 1) };
 }

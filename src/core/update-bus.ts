@@ -29,6 +29,10 @@ export class UpdateBus {
     if (update.kind === 'result') this.listeners.delete(update.taskId);
   }
 
+  ids(): IterableIterator<string> {
+    return this.listeners.keys();
+  }
+
   has(taskId: string): boolean {
     return this.listeners.has(taskId);
   }

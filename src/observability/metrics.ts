@@ -1,61 +1,99 @@
-// Prometheus metrics (the seed's names plus queue gauges) on their own registry and HTTP listener.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// Prometheus metrics on their own registry. Prefix scheme: the seed's task metrics keep their `agent_` names;
+// every other ari metric is `ari_*`; prom-client's process metrics keep `process_*` / `nodejs_*`.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Logger } from './logger.js';
 
-// Tasks range from sub-millisecond wasm calls to multi-minute containers.
-const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/** The seed's duration buckets: 0.01 s × 2ⁿ, ten of them (10 ms … 5.12 s). */
+export const SEED_DURATION_BUCKETS: readonly number[] = Array.from({ length: 10 }, (_, n) => 0.01 * 2 ** n);
+
+export interface TaskLabels { agent: string; runtime: string; capability: string }
+
+export interface MetricsOptions {
+  /** Backends whose gauges exist (at 0) from the start. */
+  runtimes?: readonly string[];
+  version?: string;
+  buckets?: readonly number[];
+  defaultMetrics?: boolean;
+}
+
+type L = 'agent' | 'runtime' | 'capability';
 
 export class Metrics {
   /** Own registry, so several daemons in one process (tests) never collide on the global one. */
   readonly registry = new Registry();
-  private readonly receivedTotal: Counter<'agent' | 'runtime'>;
-  private readonly completedTotal: Counter<'agent' | 'runtime'>;
-  private readonly failedTotal: Counter<'agent' | 'runtime' | 'error'>;
-  private readonly duration: Histogram<'agent' | 'runtime'>;
+  private readonly receivedTotal: Counter<L>;
+  private readonly completedTotal: Counter<L>;
+  private readonly failedTotal: Counter<L | 'error'>;
+  private readonly cancelledTotal: Counter<L>;
+  private readonly duration: Histogram<L | 'status'>;
   private readonly queueDepth: Gauge<'runtime'>;
   private readonly runningTasks: Gauge<'runtime'>;
+  private readonly backendUp: Gauge<'runtime'>;
+  private readonly connectionsOpenGauge: Gauge;
+  private readonly connectionsRejected: Counter<'reason'>;
 
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
-    this.receivedTotal = new Counter({
-      name: 'agent_tasks_received_total', help: 'Tasks accepted for execution', labelNames: ['agent', 'runtime'], registers,
-    });
-    this.completedTotal = new Counter({
-      name: 'agent_tasks_completed_total', help: 'Tasks that ended COMPLETED', labelNames: ['agent', 'runtime'], registers,
-    });
+    const labelNames = ['agent', 'runtime', 'capability'] as const;
+    this.receivedTotal = new Counter({ name: 'agent_tasks_received_total', help: 'Tasks accepted for execution', labelNames, registers });
+    this.completedTotal = new Counter({ name: 'agent_tasks_completed_total', help: 'Tasks that ended COMPLETED', labelNames, registers });
     this.failedTotal = new Counter({
       name: 'agent_tasks_failed_total',
-      help: 'Tasks that ended in any other terminal status; error is the error code, else the status',
-      labelNames: ['agent', 'runtime', 'error'], registers,
+      help: 'Tasks that ended in a failure status (not COMPLETED, not CANCELLED); error is the error code, else the status',
+      labelNames: [...labelNames, 'error'], registers,
+    });
+    this.cancelledTotal = new Counter({
+      name: 'agent_tasks_cancelled_total', help: 'Tasks cancelled by a client or by shutdown (not failures)', labelNames, registers,
     });
     this.duration = new Histogram({
       name: 'agent_task_duration_seconds', help: 'Wall time of finished tasks, queueing excluded',
-      labelNames: ['agent', 'runtime'], buckets: DURATION_BUCKETS, registers,
+      labelNames: [...labelNames, 'status'], buckets: [...(opts.buckets ?? SEED_DURATION_BUCKETS)], registers,
     });
-    this.queueDepth = new Gauge({
-      name: 'ari_queue_depth', help: 'Tasks waiting for a slot, per backend', labelNames: ['runtime'], registers,
+    this.queueDepth = new Gauge({ name: 'ari_queue_depth', help: 'Tasks waiting for a slot, per backend', labelNames: ['runtime'], registers });
+    this.runningTasks = new Gauge({ name: 'ari_running_tasks', help: 'Tasks executing now, per backend', labelNames: ['runtime'], registers });
+    this.backendUp = new Gauge({ name: 'ari_backend_up', help: '1 when the backend can run tasks, else 0', labelNames: ['runtime'], registers });
+    this.connectionsOpenGauge = new Gauge({ name: 'ari_grpc_connections_open', help: 'gRPC connections open now (handshaking included)', registers });
+    this.connectionsRejected = new Counter({
+      name: 'ari_grpc_connections_rejected_total',
+      help: 'gRPC connections closed by the guard: max_connections, max_connections_per_peer, handshake_timeout, bad_preface',
+      labelNames: ['reason'], registers,
     });
-    this.runningTasks = new Gauge({
-      name: 'ari_running_tasks', help: 'Tasks executing now, per backend', labelNames: ['runtime'], registers,
-    });
+    const info = new Gauge({ name: 'ari_build_info', help: 'Always 1; the labels say which ari runs', labelNames: ['version', 'node_version'], registers });
+    info.set({ version: opts.version ?? 'unknown', node_version: process.version }, 1);
+    // A gauge that appears only after the first task makes absent() alerts and dashboards lie; start at 0.
+    for (const runtime of opts.runtimes ?? []) {
+      this.setQueue(runtime, 0, 0);
+      this.backendUp.set({ runtime }, 0);
+    }
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
-  received(agent: string, runtime: string): void {
-    this.receivedTotal.inc({ agent, runtime });
+  received(l: TaskLabels): void {
+    this.receivedTotal.inc(labels(l));
   }
 
-  finished(agent: string, runtime: string, status: string, errorCode: string | undefined, seconds: number): void {
-    if (status === 'COMPLETED') this.completedTotal.inc({ agent, runtime });
-    else this.failedTotal.inc({ agent, runtime, error: errorCode || status });
-    this.duration.observe({ agent, runtime }, seconds);
+  finished(l: TaskLabels, status: string, errorCode: string | undefined, seconds: number): void {
+    const base = labels(l);
+    if (status === 'COMPLETED') this.completedTotal.inc(base);
+    else if (status === 'CANCELLED') this.cancelledTotal.inc(base);
+    else this.failedTotal.inc({ ...base, error: errorCode || status });
+    this.duration.observe({ ...base, status }, seconds);
   }
 
   setQueue(runtime: string, depth: number, running: number): void {
     this.queueDepth.set({ runtime }, depth);
     this.runningTasks.set({ runtime }, running);
+  }
+
+  connectionsOpen(n: number): void {
+    this.connectionsOpenGauge.set(n);
+  }
+
+  connectionRejected(reason: string): void {
+    this.connectionsRejected.inc({ reason });
+  }
+
+  setBackendUp(runtime: string, up: boolean): void {
+    this.backendUp.set({ runtime }, up ? 1 : 0);
   }
 
   /** The exposition text, as served on /metrics. */
@@ -64,46 +102,4 @@ export class Metrics {
   }
 }
 
-/** "127.0.0.1:9464", "[::1]:9464", ":9464" or "9464" (all interfaces). */
-export function parseHostPort(listen: string): { host?: string; port: number } {
-  const m = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d+)$/.exec(listen.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || !Number.isInteger(port) || port > 65535) {
-    throw new Error(`invalid metrics listen address "${listen}": expected host:port, e.g. 127.0.0.1:9464`);
-  }
-  return { host: m[1] ?? (m[2] || undefined), port };
-}
-
-export interface MetricsServer { port: number; close(): Promise<void> }
-
-/** Serves GET /metrics only (404 otherwise). Port 0 picks a free port, reported back. */
-export async function startMetricsServer(metrics: Metrics, listen: string, logger: Logger): Promise<MetricsServer> {
-  const { host, port } = parseHostPort(listen);
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (req.method !== 'GET' || path !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
-    }
-    metrics.text().then(
-      (body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body),
-      (err: Error) => {
-        logger.error({ err }, 'metrics collection failed');
-        res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics collection failed\n');
-      },
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
-  });
-  const bound = (server.address() as AddressInfo).port;
-  logger.info({ listen: `${host ?? '0.0.0.0'}:${bound}` }, 'metrics listening');
-  return {
-    port: bound,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
-}
+const labels = (l: TaskLabels) => ({ agent: l.agent, runtime: l.runtime, capability: l.capability });

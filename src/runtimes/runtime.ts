@@ -1,6 +1,13 @@
 // The Runtime interface every backend implements (wasm, docker, native), and what it is handed.
 import type { ExecutionResult } from '../contract/outcome.js';
 import type { AgentSpec, ExecutionTask, RuntimeName } from '../contract/agent.js';
+import type { LimitKey } from '../contract/limits.js';
+
+/**
+ * Per limit, the mechanism that enforces it on a backend (shown by `ari health`), or null: not enforced there.
+ * A request that sets a null limit is refused at admission; a default for it is simply not applied.
+ */
+export type LimitEnforcement = Readonly<Record<LimitKey, string | null>>;
 
 export interface ExecutionHooks {
   /** A line the agent logged (stderr / env.log); capped by the runtime. */
@@ -24,18 +31,21 @@ export class AgentLoadError extends Error {
   }
 }
 
-export interface Runtime {
+/** A backend; `A` is the agent spec of its own runtime (the daemon hands each backend only its own agents). */
+export interface Runtime<A extends AgentSpec = AgentSpec> {
   readonly name: RuntimeName;
+  /** What enforces each limit here; a new limit row fails to compile until every backend declares it. */
+  readonly enforces: LimitEnforcement;
   /** Checks the host once; never throws — an unavailable backend reports why in health(). */
   start(): Promise<void>;
   /** Validates and prepares one agent (compile, build image, check binary). Throws AgentLoadError. */
-  prepare(agent: AgentSpec): Promise<void>;
+  prepare(agent: A): Promise<void>;
   /**
    * Runs one task in a fresh sandbox. Never throws for anything the agent does: every ending is an
    * ExecutionResult. When `signal` aborts, the sandbox is killed and CANCELLED is returned.
    * The runtime enforces limits.timeoutMs itself (TIMEOUT).
    */
-  execute(agent: AgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult>;
+  execute(agent: A, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult>;
   health(): Promise<BackendHealth>;
   /** Stops pools and workers, removes what the backend created. Idempotent. */
   close(): Promise<void>;

@@ -6,7 +6,10 @@ import { isTerminal } from '../core/task-record.js';
 import { toServiceError } from './status-map.js';
 import { rejectMalformed } from './tolerant-decoding.js';
 import { backendToWire, manifestToWire, recordToWire, submissionFromWire, updateToWire } from './wire-convert.js';
-import type { WireTaskRequest, WireTaskUpdate } from './wire-types.js';
+import type { WireListTasksRequest, WireTaskRequest, WireTaskUpdate } from './wire-types.js';
+import { KEPT_LOG_LINES } from '../core/task-service.js';
+import { listQueryFromWire } from './wire-convert.js';
+import { traceHeaders } from './rpc-tracing.js';
 
 type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>;
 
@@ -43,15 +46,26 @@ export function agentRuntimeHandlers(core: AriCore): grpc.UntypedServiceImplemen
     }),
 
     ExecuteTask: unary(async (req: WireTaskRequest, call) => {
-      const { done } = tasks.submit(submissionFromWire(req));
       // The client going away does not cancel the task: its outcome stays retrievable by id.
-      void call;
+      const { done } = await tasks.submit({ ...submissionFromWire(req), ...traceHeaders(call.metadata) });
       return recordToWire(await done);
     }),
 
-    SubmitTask: unary((req: WireTaskRequest) => recordToWire(tasks.submit(submissionFromWire(req)).record)),
+    SubmitTask: unary(async (req: WireTaskRequest, call) =>
+      recordToWire((await tasks.submit({ ...submissionFromWire(req), ...traceHeaders(call.metadata) })).record)),
 
-    GetTask: unary((req: { task_id: string }) => recordToWire(tasks.get(req.task_id ?? ''))),
+    ListTasks: unary(async (req: WireListTasksRequest) => {
+      const page = await tasks.list(listQueryFromWire(req, core.maxListPage));
+      return { tasks: page.records.map(recordToWire), next_page_token: page.next };
+    }),
+
+    GetTaskLogs: unary(async (req: { task_id: string }) => {
+      const r = await tasks.get(req.task_id ?? '');
+      const lines = r.result?.logs ?? [];
+      return { task_id: r.taskId, status: r.status, lines, truncated: lines.length >= KEPT_LOG_LINES };
+    }),
+
+    GetTask: unary(async (req: { task_id: string }) => recordToWire(await tasks.get(req.task_id ?? ''))),
 
     CancelTask: unary(async (req: { task_id: string }) => recordToWire(await tasks.cancel(req.task_id ?? ''))),
 
@@ -59,28 +73,32 @@ export function agentRuntimeHandlers(core: AriCore): grpc.UntypedServiceImplemen
       const h = await core.health();
       return {
         serving: h.serving, version: h.version, uptime_ms: h.uptimeMs,
-        backends: h.backends.map((b) => backendToWire(b.health, b.queued, b.running)),
+        backends: h.backends.map((b) => backendToWire(b.health, b.queued, b.running, b.enforces)),
       };
     }),
 
     StreamUpdates: (call: grpc.ServerWritableStream<{ task_id: string }, WireTaskUpdate>) => {
       let off: (() => void) | undefined;
-      try {
-        rejectMalformed(call.request);
-        off = tasks.subscribe(call.request.task_id ?? '', (u) => {
-          call.write(updateToWire(u));
-          if (isTerminal(u.status) && u.kind === 'result') {
-            off?.();
-            call.end();
-          }
-        });
-      } catch (err) {
+      let ended = false;
+      call.on('cancelled', () => { ended = true; off?.(); });
+      call.on('close', () => { ended = true; off?.(); });
+      Promise.resolve()
+        .then(() => {
+          rejectMalformed(call.request);
+          // The task may live in a shared store: subscribing is a read away.
+          return tasks.subscribe(call.request.task_id ?? '', (u) => {
+            if (ended) return;
+            call.write(updateToWire(u));
+            if (isTerminal(u.status) && u.kind === 'result') {
+              ended = true;
+              off?.();
+              call.end();
+            }
+          });
+        })
+        .then((unsubscribe) => { off = unsubscribe; if (ended) unsubscribe(); })
         // emit('error') sends the status; destroy(err) would skip _final and leave the client waiting forever.
-        call.emit('error', Object.assign(new Error(), toServiceError(err)));
-        return;
-      }
-      call.on('cancelled', () => off?.());
-      call.on('close', () => off?.());
+        .catch((err) => call.emit('error', Object.assign(new Error(), toServiceError(err))));
     },
   };
 }

@@ -55,7 +55,7 @@ export function isLoopback(listen: string): boolean {
 }
 
 /** Refuses a network-reachable listener without auth unless the operator opted in to `insecure`. */
-export function securityFor(listen: string, auth: AuthConfig): ServerSecurity & { warnings: string[] } {
+export function securityFor(listen: string, auth: AuthConfig, handshakeTimeoutMs = 5_000): ServerSecurity & { warnings: string[] } {
   const warnings: string[] = [];
   if ((auth.tlsCert && !auth.tlsKey) || (!auth.tlsCert && auth.tlsKey)) {
     throw new Error('auth: tls_cert and tls_key must be set together');
@@ -76,9 +76,9 @@ export function securityFor(listen: string, auth: AuthConfig): ServerSecurity & 
     }
   }
   const credentials = tls
-    ? tls13Credentials({ cert: auth.tlsCert!, key: auth.tlsKey!, clientCa: auth.clientCa })
+    ? tls13Credentials({ cert: auth.tlsCert!, key: auth.tlsKey!, clientCa: auth.clientCa, handshakeTimeoutMs })
     : grpc.ServerCredentials.createInsecure();
   const interceptors = auth.tokens.length ? [tokenInterceptor(auth.tokens)] : [];
   // No interceptor unless tokens are configured: grpc-js serves calls without one on a faster path.
-  return { credentials, interceptors, warnings };
+  return { credentials, interceptors, warnings, tls };
 }

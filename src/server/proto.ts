@@ -30,3 +30,18 @@ export function loadAri() {
 }
 
 export const SERVICE_NAME = 'ari.v1.AgentRuntime';
+
+let serverService: grpc.ServiceDefinition | undefined;
+
+/**
+ * The service as the server decodes it: 64-bit fields as decimal strings, so a value a double cannot hold
+ * (2^63) is quoted in its INVALID_ARGUMENT message exactly as the client sent it. Responses still take numbers.
+ */
+export function loadAriServer(): grpc.ServiceDefinition {
+  if (!serverService) {
+    const definition = protoLoader.loadSync(PROTO_PATH, { ...LOADER_OPTIONS, longs: String });
+    const pkg = grpc.loadPackageDefinition(definition) as unknown as { ari: { v1: { AgentRuntime: grpc.ServiceClientConstructor } } };
+    serverService = pkg.ari.v1.AgentRuntime.service;
+  }
+  return serverService;
+}

@@ -7,6 +7,8 @@ export interface TlsFiles {
   key: string;
   /** CA bundle that client certificates must chain to; set = mTLS (a client without a valid cert is refused). */
   clientCa?: string;
+  /** A TLS handshake not finished by then is dropped (node's tls default is 120 s). */
+  handshakeTimeoutMs?: number;
 }
 
 /**
@@ -24,7 +26,7 @@ class Tls13ServerCredentials extends grpc.ServerCredentials {
     };
     const mtls = files.clientCa !== undefined;
     super(
-      { requestCert: mtls, rejectUnauthorized: mtls, minVersion: 'TLSv1.3' },
+      { requestCert: mtls, rejectUnauthorized: mtls, minVersion: 'TLSv1.3', handshakeTimeout: files.handshakeTimeoutMs ?? 5_000 },
       {
         cert: read(files.cert, 'tls_cert'),
         key: read(files.key, 'tls_key'),

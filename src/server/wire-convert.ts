@@ -1,26 +1,33 @@
 // Converts between the proto's plain objects and the domain's types, in both directions.
 import type { TaskSubmission } from '../core/admission.js';
-import type { TaskRecord, TaskUpdate } from '../core/task-record.js';
+import { invalid } from '../core/domain-error.js';
+import type { TaskQuery, TaskRecord, TaskUpdate } from '../core/task-record.js';
 import type { AgentSpec } from '../contract/agent.js';
-import type { BackendHealth } from '../runtimes/runtime.js';
-import type { Limits } from '../contract/limits.js';
+import type { BackendHealth, LimitEnforcement } from '../runtimes/runtime.js';
+import { LIMIT_TABLE, type Limits, type WireLimits } from '../contract/limits.js';
 import type {
-  WireBackendHealth, WireLimits, WireManifest, WireTaskRequest, WireTaskResponse, WireTaskUpdate,
+  WireBackendHealth, WireListTasksRequest, WireManifest, WireTaskRequest, WireTaskResponse, WireTaskUpdate,
 } from './wire-types.js';
 
-export function limitsFromWire(l: WireLimits | null | undefined): Partial<Limits> {
-  if (!l) return {};
-  return {
-    timeoutMs: l.timeout_ms, memoryBytes: l.memory_bytes, cpuMillis: l.cpu_millis,
-    fuel: l.fuel, pids: l.pids, outputBytes: l.output_bytes,
-  };
+/** A request's limits as decoded: 64-bit fields arrive as decimal strings, so messages can quote them exactly. */
+export type WireLimitsIn = { [K in keyof WireLimits]?: number | string | null };
+
+/** Only the limits the client set (0 / absent = unset, resolved later). */
+export function limitsFromWire(l: WireLimitsIn | null | undefined): Partial<Limits> {
+  const out: Partial<Limits> = {};
+  for (const r of LIMIT_TABLE) {
+    const v = l?.[r.wire];
+    if (v === undefined || v === null) continue;
+    const n = Number(v);
+    // Refused here, where the exact digits are known: as a double, 2^63 would print as 9223372036854776000.
+    if (!Number.isSafeInteger(n)) throw invalid(`limits.${r.wire}: ${String(v)} is not a valid value (at most ${Number.MAX_SAFE_INTEGER})`);
+    out[r.key] = n;
+  }
+  return out;
 }
 
 export function limitsToWire(l: Partial<Limits>): WireLimits {
-  return {
-    timeout_ms: l.timeoutMs ?? 0, memory_bytes: l.memoryBytes ?? 0, cpu_millis: l.cpuMillis ?? 0,
-    fuel: l.fuel ?? 0, pids: l.pids ?? 0, output_bytes: l.outputBytes ?? 0,
-  };
+  return Object.fromEntries(LIMIT_TABLE.map((r) => [r.wire, l[r.key] ?? 0])) as WireLimits;
 }
 
 export function submissionFromWire(req: WireTaskRequest): TaskSubmission {
@@ -34,6 +41,17 @@ export function submissionFromWire(req: WireTaskRequest): TaskSubmission {
 }
 
 export function recordToWire(r: TaskRecord): WireTaskResponse {
+  try {
+    return recordToWireUnguarded(r);
+  } catch (e) {
+    // Last line of the output path: an outcome that cannot be encoded is answered as what it is, not INTERNAL.
+    if (!r.result) throw e;
+    return recordToWireUnguarded({ ...r, status: 'FAILED', result: { ...r.result, status: 'FAILED', output: undefined, metrics: {},
+      error: { code: 'BAD_OUTPUT', message: `agent result cannot be encoded: ${(e as Error).message}`.slice(0, 4096) } } });
+  }
+}
+
+function recordToWireUnguarded(r: TaskRecord): WireTaskResponse {
   const res = r.result;
   const u = res?.usage;
   return {
@@ -50,6 +68,18 @@ export function recordToWire(r: TaskRecord): WireTaskResponse {
     } : null,
     metrics: res?.metrics ?? {},
     limits: limitsToWire(r.limits),
+    created_at_ms: r.createdAt, started_at_ms: r.startedAt ?? 0, finished_at_ms: r.finishedAt ?? 0,
+  };
+}
+
+export function listQueryFromWire(req: WireListTasksRequest, maxPage: number): TaskQuery {
+  const status = req.status && req.status !== 'TASK_STATUS_UNSPECIFIED' ? req.status : undefined;
+  return {
+    agentId: req.agent_id || undefined,
+    status,
+    sinceMs: req.since_ms ? Number(req.since_ms) : undefined,
+    limit: Math.min(req.page_size || maxPage, maxPage),
+    pageToken: req.page_token || undefined,
   };
 }
 
@@ -73,6 +103,7 @@ export function manifestToWire(a: AgentSpec, effective: Limits): WireManifest {
   };
 }
 
-export function backendToWire(h: BackendHealth, queued: number, running: number): WireBackendHealth {
-  return { runtime: h.runtime, available: h.available, reason: h.reason, features: h.features, queued, running };
+export function backendToWire(h: BackendHealth, queued: number, running: number, enforces: LimitEnforcement): WireBackendHealth {
+  const mechanisms = Object.fromEntries(LIMIT_TABLE.map((r) => [r.wire, enforces[r.key] ?? '']));
+  return { runtime: h.runtime, available: h.available, reason: h.reason, features: h.features, queued, running, enforces: mechanisms };
 }

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../src/config/load-config.js';
-import { transpileCount } from '../../src/runtimes/wasm/component-transpile.js';
+import { transpileCount } from '../../src/runtimes/wasm/host/component-transpile.js';
 import { json, startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 
 const component = (id: string, file: string, manifest: string, limits = '') =>
@@ -67,14 +67,17 @@ describe('component MathAgent through the daemon', () => {
 });
 
 describe('hostile components through the daemon', () => {
-  it('TIMEOUT for call-free loops in a command and in execute-task, met by the fuel slices (not the worker backstop)', async () => {
+  it('TIMEOUT for call-free loops in a command and in execute-task, met by the fuel slices (no worker abandoned)', async () => {
+    const replaced = async () => (await d.client.getHealth()).backends.find((b) => b.runtime === 'wasm')!.features.replaced_workers;
+    const before = await replaced();
     for (const agent of ['loop-command', 'loop-task']) {
       const t0 = Date.now();
       const r = await run(agent, { timeout_ms: 300 });
       expect(r.status).toBe('TIMEOUT');
-      expect(r.error).toMatchObject({ code: 'TIMEOUT', message: 'deadline exceeded' });
+      expect(r.error).toMatchObject({ code: 'TIMEOUT', message: 'timed out after 300 ms' });
       expect(Date.now() - t0).toBeLessThan(3000);
     }
+    expect(await replaced()).toBe(before);
   });
 
   it('OUT_OF_FUEL with fuel_consumed = the budget, from agent limits and from a tighter request', async () => {

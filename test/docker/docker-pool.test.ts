@@ -1,7 +1,8 @@
 // The pooled path: pre-started containers answer tasks, each container serves one task only, close() removes them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../src/runtimes/docker/docker-runtime.js';
-import { containersOf, engine, LIMITS, mathAgent, mathTask, never, requireEngine } from './docker-harness.js';
+import { LIMIT_KEYS } from '../../src/contract/limits.js';
+import { containersOf, drained, engine, hostileAgent, hostileTask, LIMITS, mathAgent, mathTask, never, requireEngine } from './docker-harness.js';
 
 const DAEMON = `test-pool-${process.pid}`;
 const agent = mathAgent({ pool: 2 });
@@ -36,8 +37,11 @@ describe('docker pool', () => {
       const r = await rt.execute(agent, mathTask('add', [i, 1]), never());
       expect(r.status).toBe('COMPLETED');
       expect(r.output).toEqual({ result: i + 1 });
-      await new Promise((res) => setTimeout(res, 200));
-      const after = new Set(await pooled());
+      let after = new Set(await pooled());
+      // The served container is removed just after the answer (off its path).
+      for (let w = 0; w < 100 && [...before].every((id) => after.has(id)); w++) {
+        after = await new Promise((res) => setTimeout(res, 50)).then(async () => new Set(await pooled()));
+      }
       const gone = [...before].filter((id) => !after.has(id));
       expect(gone).toHaveLength(1); // the one that served this task, removed
       expect(used.has(gone[0])).toBe(false);
@@ -52,6 +56,14 @@ describe('docker pool', () => {
     const before = (await pooled()).sort();
     const r = await rt.execute(agent, mathTask('multiply', [6, 7], { memoryBytes: 48 * 1024 ** 2 }), never());
     expect(r.output).toEqual({ result: 42 });
+    expect((await pooled()).sort()).toEqual(before);
+  });
+
+  it.each(LIMIT_KEYS)('takes the cold path when only %s differs from the pool\'s limits (the key is every limit)', async (key) => {
+    await rt.pool(agent.id)!.filled();
+    const before = (await pooled()).sort();
+    const r = await rt.execute(agent, mathTask('add', [2, 3], { [key]: LIMITS[key] + 1 }), never());
+    expect(r.output).toEqual({ result: 5 });
     expect((await pooled()).sort()).toEqual(before);
   });
 
@@ -74,5 +86,21 @@ describe('docker pool', () => {
   it('removes the pooled containers on close()', async () => {
     await rt.close();
     expect(await containersOf(DAEMON)).toEqual([]);
+  });
+
+  it('leaves no container when closed right after a TIMEOUT answer (removal is off the answer path, not lost)', async () => {
+    const r2 = new DockerRuntime({ daemonId: `${DAEMON}-late`, agentLimits: () => LIMITS });
+    await r2.start();
+    const hostile = hostileAgent();
+    await r2.prepare(hostile);
+    const [timedOut, done] = await Promise.all([
+      r2.execute(hostile, hostileTask('sleep', { seconds: 60 }, { timeoutMs: 800 }), never()),
+      r2.execute(hostile, hostileTask('ok'), never()),
+    ]);
+    expect(timedOut.status).toBe('TIMEOUT');
+    expect(done.status).toBe('COMPLETED');
+    await r2.close();
+    expect(await containersOf(`${DAEMON}-late`)).toEqual([]);
+    expect(await drained(DAEMON)).toEqual([]);
   });
 });

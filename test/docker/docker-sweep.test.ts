@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../src/runtimes/docker/docker-runtime.js';
 import { CGROUP_BASE } from '../../src/sandbox/docker/task-cgroup.js';
 import { json, startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
-import { containersOf, REPO, requireEngine } from './docker-harness.js';
+import { containersOf, fixtureImage, REPO, requireEngine } from './docker-harness.js';
 
 beforeAll(requireEngine);
 
@@ -61,7 +61,7 @@ pool = 1
 [[agents]]
 id = "hostile-docker"
 runtime = "docker"
-image = "ari-fixtures/hostile:1"
+image = "${fixtureImage('hostile')}"
 manifest = "{{FIXTURES}}/docker/hostile/manifest.json"
 [agents.limits]
 timeout_ms = "10s"
@@ -84,9 +84,10 @@ output_bytes = "64KiB"
       expect(r.status, `${mode}: ${JSON.stringify(r.error)}`).toBe(expected[mode] ?? 'COMPLETED');
       if (!expected[mode]) expect(json(r.output!)).toMatchObject({ mode, denied: true });
     }
-    await new Promise((r) => setTimeout(r, 500)); // finished containers are removed just after the answer
-    const left = (await containersOf(d.handle.daemonId)).length;
-    expect(left).toBeLessThanOrEqual(1); // only math-docker's pooled container, which is waiting for a task
+    // Finished containers are removed just after the answer; only math-docker's pooled container may stay.
+    let left = await containersOf(d.handle.daemonId);
+    for (let i = 0; i < 100 && left.length > 1; i++) left = await new Promise((r) => setTimeout(r, 50)).then(() => containersOf(d.handle.daemonId));
+    expect(left.length).toBeLessThanOrEqual(1);
     const m = await d.client.executeTask({ agent_id: 'math-docker', capability: 'arithmetic', input: '{"operation":"multiply","operands":[7,6]}' });
     expect(m.status).toBe('COMPLETED');
     expect(json(m.output!)).toEqual({ result: 42 });

@@ -5,7 +5,11 @@ import { BUILTIN_MAX_LIMITS } from '../../src/config/limits-config.js';
 import { MATH_BIN, REPO } from './native-helpers.js';
 
 const base = { id: 'math-native', runtime: 'native', manifest: 'fixtures/agents/math/manifest.json', command: [MATH_BIN] };
-const load = (extra: Record<string, unknown>) => () => readAgent({ ...base, ...extra }, 0, REPO, BUILTIN_MAX_LIMITS);
+const load = (extra: Record<string, unknown>) => () => {
+  const spec = readAgent({ ...base, ...extra }, 0, REPO, BUILTIN_MAX_LIMITS);
+  if (spec.runtime !== 'native') throw new Error(`expected a native agent, got ${spec.runtime}`);
+  return spec;
+};
 
 describe('native agent config', () => {
   it('loads the native MathAgent', () => {

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NativeRuntime, type NativeRuntimeOptions } from '../../src/runtimes/native/native-runtime.js';
-import type { AgentSpec, ExecutionTask } from '../../src/contract/agent.js';
+import type { ExecutionTask, NativeAgentSpec } from '../../src/contract/agent.js';
 import type { ExecutionHooks } from '../../src/runtimes/runtime.js';
 import type { ExecutionResult } from '../../src/contract/outcome.js';
 import type { Limits } from '../../src/contract/limits.js';
@@ -10,19 +10,23 @@ import type { Limits } from '../../src/contract/limits.js';
 export const REPO = resolve(import.meta.dirname, '../..');
 export const MATH_BIN = resolve(REPO, 'fixtures/agents/math/native/math');
 export const HOSTILE_BIN = resolve(REPO, 'fixtures/agents/native-hostile/hostile');
+/** The containment probe (fixtures/agents/native): descriptors, socket families, chosen exit codes, idle spinning. */
+export const CONTAIN_BIN = resolve(REPO, 'fixtures/agents/native/contain');
+export const CONTAIN_MANIFEST = resolve(REPO, 'fixtures/agents/native/manifest.json');
+const MANIFESTS: Record<string, string> = { [HOSTILE_BIN]: 'fixtures/agents/native-hostile/manifest.json', [CONTAIN_BIN]: CONTAIN_MANIFEST };
 
 export const LIMITS: Limits = { timeoutMs: 5000, memoryBytes: 64 << 20, cpuMillis: 2000, fuel: 0, pids: 32, outputBytes: 64 * 1024 };
 
-export function agent(id: string, bin: string, extra: Partial<AgentSpec> = {}): AgentSpec {
-  const file = bin === HOSTILE_BIN ? 'fixtures/agents/native-hostile/manifest.json' : 'fixtures/agents/math/manifest.json';
+export function agent(id: string, bin: string, extra: Partial<NativeAgentSpec> = {}): NativeAgentSpec {
+  const file = MANIFESTS[bin] ?? 'fixtures/agents/math/manifest.json';
   const manifest = JSON.parse(readFileSync(resolve(REPO, file), 'utf8'));
-  return { id, runtime: 'native', manifest, limits: {}, env: {}, command: [bin], baseDir: REPO, ...extra };
+  return { id, runtime: 'native', manifest, limits: {}, env: {}, command: [bin], binds: [], pool: 0, baseDir: REPO, ...extra };
 }
 export const MATH = agent('math-native', MATH_BIN);
 export const HOSTILE = agent('native-hostile', HOSTILE_BIN);
 
 let seq = 0;
-export function run(rt: NativeRuntime, a: AgentSpec, capability: string, input: unknown, limits: Partial<Limits> = {}, signal = new AbortController().signal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
+export function run(rt: NativeRuntime, a: NativeAgentSpec, capability: string, input: unknown, limits: Partial<Limits> = {}, signal = new AbortController().signal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
   const task: ExecutionTask = { taskId: `t${process.pid}-${++seq}`, agentId: a.id, capability, input, limits: { ...LIMITS, ...limits } };
   return rt.execute(a, task, signal, hooks);
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { prlimitArgs, rlimitsFor } from '../../src/sandbox/native/rlimits.js';
 import { bwrapArgs, sandboxCommand, type SandboxSpec } from '../../src/sandbox/native/sandbox-command.js';
 
-const tools = { sh: '/bin/sh', setpriv: '/usr/bin/setpriv', prlimit: '/usr/bin/prlimit', bwrap: '/usr/bin/bwrap' };
+const tools = { sh: '/bin/sh', bash: '/bin/bash', setpriv: '/usr/bin/setpriv', prlimit: '/usr/bin/prlimit', bwrap: '/usr/bin/bwrap' };
 const spec: SandboxSpec = {
   command: ['/opt/agent/bin', '--flag'],
   binds: ['/opt/data'],
@@ -21,9 +21,11 @@ describe('sandbox command', () => {
   const argv = [file, ...args];
   const at = (s: string, from = 0): number => argv.indexOf(s, from);
 
-  it('joins the cgroups first, as root, then execs the chain', () => {
-    expect(file).toBe('/bin/sh');
-    expect(args[1]).toMatch(/echo \$\$ > "\$1"/);
+  it('closes inherited descriptors and joins the cgroups first, as root, then execs the chain', () => {
+    expect(file).toBe('/bin/bash');
+    expect(args.slice(0, 3)).toEqual(['--norc', '--noprofile', '-c']);
+    expect(args[3]).toMatch(/^for f in \/proc\/\$\$\/fd\/\*; .*case \$f in 0\|1\|2\|3\|4\) ;; \*\) eval "exec \$f>&-"/);
+    expect(args[3]).toMatch(/echo \$\$ > "\$1"/);
     expect(at('/sys/fs/cgroup/memory/x/cgroup.procs')).toBeLessThan(at('/usr/bin/setpriv'));
   });
 

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WasmRuntime } from '../../src/runtimes/wasm/wasm-runtime.js';
+import { WasmRuntime } from '../../src/runtimes/wasm/host/wasm-runtime.js';
 import { agentFor, taskFor } from './wat.js';
 
 const dir = fileURLToPath(new URL('../../fixtures/agents/math/', import.meta.url));

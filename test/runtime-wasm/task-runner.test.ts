@@ -2,8 +2,8 @@
 // (__ari.out_of_fuel import, __ari_fuel / __ari_mem_max_pages / __ari_oom exports), in-process.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runTask } from '../../src/runtimes/wasm/task-runner.js';
-import type { RunRequest } from '../../src/runtimes/wasm/worker-protocol.js';
+import { runTask } from '../../src/runtimes/wasm/worker/task-runner.js';
+import type { RunRequest } from '../../src/runtimes/wasm/shared/worker-protocol.js';
 import { LIMITS, watFile } from './wat.js';
 
 /** A seed module whose loop costs 3 fuel units per iteration, checked like the instrumenter does. */
@@ -29,7 +29,7 @@ async function compile(wat: string): Promise<WebAssembly.Module> {
 
 function request(limits: Partial<RunRequest['limits']> = {}): RunRequest {
   const l = { ...LIMITS, ...limits };
-  return { type: 'run', jobId: 1, moduleKey: 'k', abi: 'seed', agentId: 'a', env: {}, document: '{}', limits: l, deadline: Date.now() + l.timeoutMs };
+  return { type: 'run', jobId: 1, moduleKey: 'k', abi: 'seed', footprintBytes: 0, agentId: 'a', env: {}, document: '{}', limits: l, deadline: Date.now() + l.timeoutMs };
 }
 
 const noCancel = new Int32Array(new SharedArrayBuffer(4));
@@ -50,11 +50,20 @@ describe('task runner fuel accounting', () => {
     expect(r.usage.fuelConsumed).toBe(2_500_001);
   });
 
-  it('stops an endless loop at the deadline between slices', async () => {
+  it('stops an endless loop at the deadline between slices (precision: ari conformance)', async () => {
+    const mod = await compile(metered(0));
     const started = Date.now();
-    const r = runTask(await compile(metered(0)), request({ timeoutMs: 100, fuel: 1e15 }), noCancel, () => {});
+    const r = runTask(mod, request({ timeoutMs: 100, fuel: 1e15 }), noCancel, () => {});
     expect(r.status).toBe('TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(150);
+    expect(Date.now() - started).toBeLessThan(1100);
+  });
+
+  it('stops an endless loop at its CPU budget (CPU_LIMIT from the thread clock)', async () => {
+    const mod = await compile(metered(0));
+    const r = runTask(mod, request({ timeoutMs: 5000, cpuMillis: 100, fuel: 1e15 }), noCancel, () => {});
+    expect(r.status).toBe('CPU_LIMIT');
+    expect(r.usage.cpuMs).toBeGreaterThanOrEqual(100);
+    expect(r.usage.cpuMs).toBeLessThan(1100);
   });
 
   it('stops at the next slice when the cancel flag is set', async () => {

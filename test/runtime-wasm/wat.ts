@@ -7,6 +7,12 @@ import type { Limits } from '../../src/contract/limits.js';
 import type { AgentSpec, ExecutionTask } from '../../src/contract/agent.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ari-wasm-test-'));
+export const REPO_DIR = join(import.meta.dirname, '../..');
+
+/** This run's temp directory for built modules. */
+export function tmpDir(): string {
+  return dir;
+}
 const wabtReady = wabtInit();
 let n = 0;
 

@@ -94,6 +94,6 @@ describe('fuel accounting', () => {
     const big = runMetered(bytes, { env: { log: () => {} } }, new FuelHost(1e9, 1e9));
     big.exports.f(10);
     expect(small.host.consumed()).toBe(big.host.consumed());
-    expect(small.host.calls).toBeGreaterThan(10);
+    expect(small.host.calls).toBeGreaterThanOrEqual(10);
   });
 });

@@ -25,10 +25,15 @@ export const OPTS: InstrumentOptions = {
 
 export class OutOfFuel extends Error {}
 
-/** The host side of the fuel contract: grants slices until the budget is spent, then throws. */
+/**
+ * The host side of the fuel contract, as src/runtimes/wasm's FuelMeter does it: each `out_of_fuel`
+ * settles what the counter says was used (a negative counter is a debt), throws once that passes the
+ * budget, and otherwise grants the next slice.
+ */
 export class FuelHost {
   granted = 0;
   calls = 0;
+  settled = 0;
   fuel: WebAssembly.Global | undefined;
 
   constructor(
@@ -38,7 +43,10 @@ export class FuelHost {
 
   readonly outOfFuel = (): void => {
     this.calls++;
-    if (this.granted >= this.budget) throw new OutOfFuel(`out of fuel after ${this.consumed()}`);
+    this.settled += this.granted - Number(this.fuel!.value as bigint);
+    this.granted = 0;
+    this.fuel!.value = 0n;
+    if (this.settled > this.budget) throw new OutOfFuel(`out of fuel after ${this.settled}`);
     this.grant();
   };
 
@@ -48,13 +56,12 @@ export class FuelHost {
   }
 
   consumed(): number {
-    return this.granted - Number(this.fuel!.value as bigint);
+    return this.settled + this.granted - Number(this.fuel!.value as bigint);
   }
 
   private grant(): void {
-    const n = Math.min(this.slice, this.budget - this.granted);
-    this.granted += n;
-    this.fuel!.value = (this.fuel!.value as bigint) + BigInt(n);
+    this.granted = Math.min(this.slice, this.budget - this.settled);
+    this.fuel!.value = BigInt(this.granted);
   }
 }
 

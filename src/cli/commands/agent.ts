@@ -1,6 +1,6 @@
 // `ari agent list|show`: the agents a daemon hosts and their manifests.
 import {
-  CLIENT_FLAGS_HELP, CLIENT_OPTIONS, EXIT, UsageError, clientFrom, parseCommand, positionals, printHelp, type Io,
+  CLIENT_FLAGS_HELP, CLIENT_OPTIONS, EXIT, UsageError, clientFrom, outputMode, parseCommand, positionals, printHelp, type Io,
 } from '../args.js';
 import { formatAgentTable, formatManifest, manifestToJson } from '../format.js';
 
@@ -22,10 +22,10 @@ export async function runAgent(argv: string[], io: Io): Promise<number> {
   try {
     if (verb === 'list') {
       const agents = await client.listAgents();
-      io.out(values.json ? JSON.stringify(agents.map(manifestToJson), null, 2) : formatAgentTable(agents));
+      io.out(outputMode(values) === 'json' ? JSON.stringify(agents.map(manifestToJson), null, 2) : formatAgentTable(agents));
     } else {
       const m = await client.getManifest(id);
-      io.out(values.json ? JSON.stringify(manifestToJson(m), null, 2) : formatManifest(m));
+      io.out(outputMode(values) === 'json' ? JSON.stringify(manifestToJson(m), null, 2) : formatManifest(m));
     }
     return EXIT.OK;
   } finally {

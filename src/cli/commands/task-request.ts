@@ -1,13 +1,21 @@
 // Builds a TaskRequest from `task submit` flags: the input checked as JSON locally, limits parsed with units.
 import { readFile } from 'node:fs/promises';
 import type { TaskRequestInit } from '../../client/ari-client.js';
-import type { WireLimits } from '../../server/wire-types.js';
+import { LIMIT_TABLE, type LimitFlag, type WireLimits } from '../../contract/limits.js';
+import { UNITS } from '../../contract/units.js';
 import { parseCount, parseDuration, parseSize, UsageError, type Io } from '../args.js';
 
-export interface SubmitFlags {
+export type SubmitFlags = {
   agent?: string; capability?: string; input?: string; 'task-id'?: string;
-  timeout?: string; memory?: string; cpu?: string; fuel?: string; pids?: string; 'max-output'?: string;
-}
+} & { [F in LimitFlag]?: string };
+
+/** One string option per limit row, for parseArgs. */
+export const LIMIT_FLAG_OPTIONS = Object.fromEntries(LIMIT_TABLE.map((r) => [r.flag, { type: 'string' }])) as { [F in LimitFlag]: { type: 'string' } };
+
+/** The limits part of `task submit --help`, one line per row, aligned with the verb's other flags. */
+export const LIMIT_FLAGS_HELP = LIMIT_TABLE.map((r) => `  ${`--${r.flag} ${UNITS[r.unit].metavar}`.padEnd(20)}${r.help}`).join('\n');
+
+const FLAG_PARSERS = { duration: parseDuration, bytes: parseSize, count: parseCount } as const;
 
 /** `--input` is JSON text, `@file.json`, or `-` for stdin; invalid JSON is caught here, before any RPC. */
 export async function readJsonInput(spec: string, io: Io): Promise<string> {
@@ -38,12 +46,10 @@ export async function readJsonInput(spec: string, io: Io): Promise<string> {
 /** Only the limits given on the command line; zero means "not set" on the wire. */
 export function limitsFrom(f: SubmitFlags): Partial<WireLimits> | undefined {
   const l: Partial<WireLimits> = {};
-  if (f.timeout !== undefined) l.timeout_ms = parseDuration(f.timeout, '--timeout');
-  if (f.memory !== undefined) l.memory_bytes = parseSize(f.memory, '--memory');
-  if (f.cpu !== undefined) l.cpu_millis = parseDuration(f.cpu, '--cpu');
-  if (f.fuel !== undefined) l.fuel = parseCount(f.fuel, '--fuel');
-  if (f.pids !== undefined) l.pids = parseCount(f.pids, '--pids');
-  if (f['max-output'] !== undefined) l.output_bytes = parseSize(f['max-output'], '--max-output');
+  for (const r of LIMIT_TABLE) {
+    const text = f[r.flag];
+    if (text !== undefined) l[r.wire] = FLAG_PARSERS[r.unit](text, `--${r.flag}`);
+  }
   return Object.keys(l).length ? l : undefined;
 }
 

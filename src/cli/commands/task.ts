@@ -1,49 +1,62 @@
-// `ari task submit|get|cancel|watch`: run tasks and follow their outcomes.
+// `ari task submit|get|cancel|watch|list|logs`: run tasks, follow and find their outcomes.
+import { randomUUID } from 'node:crypto';
 import type { AriClient } from '../../client/ari-client.js';
 import type { WireTaskResponse } from '../../server/wire-types.js';
 import { TERMINAL_STATUSES } from '../../contract/outcome.js';
 import {
-  CLIENT_FLAGS_HELP, CLIENT_OPTIONS, EXIT, UsageError, clientFrom, parseCommand, positionals, printHelp, type Io,
+  CLIENT_FLAGS_HELP, CLIENT_OPTIONS, EXIT, SIZE_RULES, UsageError, clientFrom, outputMode, parseCommand, positionals, printHelp, type Io,
 } from '../args.js';
 import {
   decodeJson, formatFailure, formatOutput, formatUpdate, formatUsage, responseToJson, updateToJson,
 } from '../format.js';
-import { buildTaskRequest } from './task-request.js';
+import { onInterrupt } from '../interrupt.js';
+import { restateLimitError } from '../limit-errors.js';
+import { didYouMean } from '../suggest.js';
+import { LIST_HELP, LOGS_HELP, runList, runLogs } from './task-list.js';
+import { buildTaskRequest, LIMIT_FLAG_OPTIONS, LIMIT_FLAGS_HELP } from './task-request.js';
 
-export const TASK_HELP = `Usage: ari task <submit|get|cancel|watch> ...
+export const TASK_VERBS = ['submit', 'get', 'cancel', 'watch', 'list', 'logs'] as const;
+
+export const TASK_HELP = `Usage: ari task <submit|get|cancel|watch|list|logs> ...
   submit --agent ID --capability CAP --input JSON [limits] [--watch]   run a task, print its result
   get ID                                                          print a task's outcome
   cancel ID                                                       cancel a queued or running task
   watch ID                                                        stream a task's updates until it ends
-Run "ari task submit --help" for the limits flags.`;
+  list [--agent ID] [--status S] [--since DUR] [-q]               tasks the daemon keeps, newest first
+  logs ID                                                         the agent's log lines kept with the outcome
+Run "ari task <verb> --help" for each verb's flags.`;
 
-const SUBMIT_HELP = `Usage: ari task submit --agent ID --capability CAP --input JSON [options]
+export const SUBMIT_HELP = `Usage: ari task submit --agent ID --capability CAP --input JSON [options]
   --agent ID          agent to run
   --capability CAP    capability of that agent
   --input JSON        task input: JSON text, @file.json, or - to read stdin
   --task-id ID        idempotency key: the same id and request run once and return the same outcome
-  --timeout DUR       wall-clock limit (250ms, 5s, 2m)
-  --memory SIZE       memory limit (64MiB, 1GiB, bytes)
-  --cpu DUR           CPU time limit
-  --fuel N            instruction budget (wasm)
-  --pids N            process limit (docker, native)
-  --max-output SIZE   output cap
+                      (default: a new UUID, printed on stderr as "task <id>")
+${LIMIT_FLAGS_HELP}
   --watch             submit, stream status changes and log lines, then print the result
-Limits may only tighten the agent's own. For a lone {"result": x} output, x is printed.
-Exit status: 0 completed, 1 task did not complete, 2 usage error, 3 request refused or daemon unreachable.
+  --cancel-on-interrupt   Ctrl-C cancels the task (default: Ctrl-C leaves it running and says how to cancel it)
+Limits may only tighten the agent's own. Durations: 250ms, 5s, 2m, 1h (bare number = ms).
+Sizes: ${SIZE_RULES}.
+For a lone {"result": x} output, x is printed.
+Exit status: 0 completed, 1 task did not complete, 2 usage error, 3 request refused or daemon unreachable, 130 interrupted.
 ${CLIENT_FLAGS_HELP}`;
 
-const ID_HELP = (verb: string, what: string) => `Usage: ari task ${verb} ID [--json]\n  ${what}\n${CLIENT_FLAGS_HELP}`;
+const ID_VERBS: Record<string, string> = {
+  get: 'print the outcome of a task (or its current status)',
+  cancel: 'cancel a queued or running task (a finished task is left as it is)',
+  watch: 'stream a task\'s status changes and log lines, then print its result',
+};
+export const ID_HELP = (verb: string) => `Usage: ari task ${verb} ID [-o json]\n  ${ID_VERBS[verb]}\n${CLIENT_FLAGS_HELP}`;
 
-const SUBMIT_OPTIONS = {
+export const SUBMIT_OPTIONS = {
   ...CLIENT_OPTIONS,
   agent: { type: 'string' }, capability: { type: 'string' }, input: { type: 'string' },
-  'task-id': { type: 'string' }, timeout: { type: 'string' }, memory: { type: 'string' },
-  cpu: { type: 'string' }, fuel: { type: 'string' }, pids: { type: 'string' }, 'max-output': { type: 'string' },
-  watch: { type: 'boolean' },
+  'task-id': { type: 'string' }, ...LIMIT_FLAG_OPTIONS,
+  watch: { type: 'boolean' }, 'cancel-on-interrupt': { type: 'boolean' },
 } as const;
 
 const isTerminal = (status: string) => (TERMINAL_STATUSES as readonly string[]).includes(status);
+const exitFor = (r: WireTaskResponse) => (r.status === 'COMPLETED' ? EXIT.OK : EXIT.NOT_COMPLETED);
 
 /** Prints an outcome and maps it to the exit status: 0 only for COMPLETED. */
 export function reportResult(r: WireTaskResponse, json: boolean, io: Io): number {
@@ -51,10 +64,10 @@ export function reportResult(r: WireTaskResponse, json: boolean, io: Io): number
   else if (r.status === 'COMPLETED') io.out(formatOutput(decodeJson(r.output)));
   else if (!isTerminal(r.status)) io.out(`${r.status}  task ${r.task_id}`);
   else {
-    io.err(formatFailure(r));
+    io.err(`task ${r.task_id} ${formatFailure(r)}`);
     io.err(formatUsage(r.usage));
   }
-  return r.status === 'COMPLETED' ? EXIT.OK : EXIT.NOT_COMPLETED;
+  return exitFor(r);
 }
 
 /** Streams updates until the terminal one; falls back to GetTask if the stream ends without a result. */
@@ -65,44 +78,64 @@ async function follow(client: AriClient, taskId: string, json: boolean, io: Io):
     else io.err(formatUpdate(u));
     if (u.result && isTerminal(u.result.status)) final = u.result;
   }
-  if (final) return json ? exitFor(final) : reportResult(final, false, io);
-  const r = await client.getTask(taskId);
+  const r = final ?? await client.getTask(taskId);
   if (json) {
-    io.out(JSON.stringify(responseToJson(r)));
+    if (!final) io.out(JSON.stringify(responseToJson(r)));
     return exitFor(r);
   }
   return reportResult(r, false, io);
 }
 
-const exitFor = (r: WireTaskResponse) => (r.status === 'COMPLETED' ? EXIT.OK : EXIT.NOT_COMPLETED);
+/** Ctrl-C while waiting: the task lives on in the daemon, so say so (or cancel it when asked). */
+function interruptible(client: AriClient, taskId: string, cancel: boolean, io: Io): () => void {
+  return onInterrupt(async () => {
+    if (!cancel) {
+      io.err(`\ninterrupted: task ${taskId} is still running on the daemon.`);
+      io.err(`  follow it: ari task watch ${taskId}\n  cancel it: ari task cancel ${taskId}  (or submit with --cancel-on-interrupt)`);
+      return;
+    }
+    io.err(`\ninterrupted: cancelling task ${taskId}`);
+    try {
+      const r = await client.cancelTask(taskId, { deadlineMs: 5_000 });
+      io.err(`task ${taskId} ${r.status}`);
+    } catch (e) {
+      io.err(`could not cancel task ${taskId}: ${(e as Error).message}; run: ari task cancel ${taskId}`);
+    }
+  });
+}
+
+const restate = (flags: Record<string, unknown>) => (e: unknown): never => { throw restateLimitError(e, flags as Record<string, string | undefined>); };
 
 async function submit(argv: string[], io: Io): Promise<number> {
   const { values, positionals: extra } = parseCommand(argv, SUBMIT_OPTIONS, SUBMIT_HELP);
   if (values.help) return printHelp(io, SUBMIT_HELP);
   positionals(extra, [], SUBMIT_HELP);
+  const json = outputMode(values) === 'json';
   const request = await buildTaskRequest(values, io, SUBMIT_HELP);
+  // The id is chosen here, so it can be printed before the outcome (and used after Ctrl-C or a failure).
+  request.task_id ||= randomUUID();
   const client = clientFrom(values);
+  const off = interruptible(client, request.task_id, !!values['cancel-on-interrupt'], io);
   try {
-    if (!values.watch) return reportResult(await client.executeTask(request), !!values.json, io);
-    const accepted = await client.submitTask(request);
-    if (!values.json) io.err(`task ${accepted.task_id} ${accepted.status}`);
-    return await follow(client, accepted.task_id, !!values.json, io);
+    if (!json) io.err(`task ${request.task_id}`);
+    if (!values.watch) return reportResult(await client.executeTask(request).catch(restate(values)), json, io);
+    const accepted = await client.submitTask(request).catch(restate(values));
+    if (!json) io.err(`task ${accepted.task_id} ${accepted.status}`);
+    return await follow(client, accepted.task_id, json, io);
   } finally {
+    off();
     client.close();
   }
 }
 
 async function byId(verb: string, argv: string[], io: Io): Promise<number> {
-  const help = ID_HELP(verb, {
-    get: 'print the outcome of a task (or its current status)',
-    cancel: 'cancel a queued or running task',
-    watch: 'stream a task\'s status changes and log lines, then print its result',
-  }[verb]!);
+  const help = ID_HELP(verb);
   const { values, positionals: pos } = parseCommand(argv, CLIENT_OPTIONS, help);
   if (values.help) return printHelp(io, help);
   const [id] = positionals(pos, ['ID'], help);
-  const json = !!values.json;
+  const json = outputMode(values) === 'json';
   const client = clientFrom(values);
+  const off = verb === 'watch' ? interruptible(client, id!, false, io) : () => {};
   try {
     if (verb === 'get') return reportResult(await client.getTask(id!), json, io);
     if (verb === 'watch') return await follow(client, id!, json, io);
@@ -113,15 +146,24 @@ async function byId(verb: string, argv: string[], io: Io): Promise<number> {
     else io.err(`task ${r.task_id} already finished: ${r.status}`);
     return isTerminal(r.status) && r.status !== 'CANCELLED' ? EXIT.NOT_COMPLETED : EXIT.OK;
   } finally {
+    off();
     client.close();
   }
 }
 
+/** Each task verb's complete help, for `ari help task VERB` and `ari task VERB --help`. */
+export const TASK_VERB_HELP: Record<string, string> = {
+  submit: SUBMIT_HELP, get: ID_HELP('get'), cancel: ID_HELP('cancel'), watch: ID_HELP('watch'), list: LIST_HELP, logs: LOGS_HELP,
+};
+
 export async function runTask(argv: string[], io: Io): Promise<number> {
   const [verb, ...rest] = argv;
   if (!verb) throw new UsageError('missing task verb', TASK_HELP);
-  if (verb === '--help' || verb === '-h' || verb === 'help') return printHelp(io, TASK_HELP);
+  if (verb === '--help' || verb === '-h' || verb === 'help') return printHelp(io, rest[0] ? TASK_VERB_HELP[rest[0]] ?? TASK_HELP : TASK_HELP);
   if (verb === 'submit') return submit(rest, io);
   if (verb === 'get' || verb === 'cancel' || verb === 'watch') return byId(verb, rest, io);
-  throw new UsageError(`unknown task verb "${verb}"`, TASK_HELP);
+  if (verb === 'list') return runList(rest, io);
+  if (verb === 'logs') return runLogs(rest, io);
+  const hint = didYouMean(verb, TASK_VERBS);
+  throw new UsageError(`unknown task verb "${verb}"${hint}`, hint ? 'Run "ari task --help" for the task verbs.' : TASK_HELP);
 }

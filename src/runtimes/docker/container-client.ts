@@ -26,6 +26,14 @@ export interface ContainerState {
   exitCode: number;
   oomKilled: boolean;
   error: string;
+  /** Host-backed mounts (volumes, binds); tmpfs mounts are not listed. */
+  mounts: { type: string; destination: string }[];
+}
+
+/** What prepare() needs of an image: its immutable id (what tasks run) and its declared VOLUMEs. */
+export interface ImageFacts {
+  id: string;
+  volumes: string[];
 }
 
 export interface ContainerSummary {
@@ -54,11 +62,15 @@ export interface ContainerClient {
    */
   watchExit(id: string): Promise<{ exited: Promise<number> }>;
   inspect(id: string): Promise<ContainerState>;
+  /** SIGKILL; resolves once the engine reports the container stopped. One already stopped or gone is not an error. */
+  kill(id: string): Promise<void>;
   /** SIGKILL and remove in one call; a container already gone is not an error. */
   remove(id: string): Promise<void>;
   /** Containers (any state) carrying this label (`key` or `key=value`). */
   listByLabel(label: string): Promise<ContainerSummary[]>;
   imageExists(ref: string): Promise<boolean>;
+  /** The image's id and declared volumes, or undefined when the engine has no such image. */
+  inspectImage(ref: string): Promise<ImageFacts | undefined>;
   /** Builds `ref` from a tar'd build context, reporting each progress line. */
   buildImage(context: Readable, ref: string, onProgress: (line: string) => void): Promise<void>;
 }

@@ -1,4 +1,4 @@
-// One container's life: create → attach → start (blocked on stdin) → one task → remove. Never reused.
+// One container's life: fence → create → attach → start (blocked on stdin) → one task → kill → remove. Never reused.
 import type { ContainerClient, ContainerCreateSpec, ContainerIo } from './container-client.js';
 import type { TaskCgroup } from '../../sandbox/docker/task-cgroup.js';
 
@@ -18,6 +18,8 @@ export class ContainerSession {
   private sinks?: { out: Sink; err: Sink };
   private early: { stream: 'out' | 'err'; chunk: Buffer }[] = [];
   private earlyBytes = 0;
+  /** CPU the container spent before its task was bound (a pooled agent's start-up): not the task's. */
+  private cpuAtBind = 0;
 
   private constructor(
     readonly id: string,
@@ -35,13 +37,18 @@ export class ContainerSession {
   }
 
   /**
-   * Creates, attaches (before start, so no byte is missed) and starts a container. On any failure the
-   * container is removed before the error propagates.
+   * Creates, checks, attaches (before start, so no byte is missed) and starts a container. The cgroup's fence
+   * must already exist. On any failure the container and the cgroup are removed before the error propagates.
    */
   static async open(client: ContainerClient, spec: ContainerCreateSpec, cgroup?: TaskCgroup): Promise<ContainerSession> {
-    const id = await client.create(spec);
+    let id: string | undefined;
     let io: ContainerIo | undefined;
     try {
+      id = await client.create(spec);
+      // Tmpfs masks every declared VOLUME; anything host-backed that still appears (an engine that creates the
+      // anonymous volume anyway) is refused before the agent runs.
+      const hostBacked = (await client.inspect(id)).mounts;
+      if (hostBacked.length) throw new Error(`the engine gave the container host-backed mounts (${hostBacked.map((m) => `${m.type} at ${m.destination}`).join(', ')}): refused`);
       io = await client.attach(id);
       const { exited } = await client.watchExit(id);
       const session = new ContainerSession(id, client, io, cgroup, exited);
@@ -49,7 +56,7 @@ export class ContainerSession {
       return session;
     } catch (e) {
       io?.destroy();
-      await client.remove(id).catch(() => {});
+      if (id) await client.remove(id).catch(() => {});
       cgroup?.remove();
       throw e;
     }
@@ -60,8 +67,26 @@ export class ContainerSession {
     return this.done || this.killing !== undefined;
   }
 
-  /** Routes output to the task; replays what arrived early. */
+  /** CPU spent so far: before bind, the idle container's; after, the task's. */
+  cpuMs(): number {
+    return (this.cgroup?.cpuMs() ?? 0) - this.cpuAtBind;
+  }
+
+  /**
+   * Whether the kernel OOM-killed anything in the container, the agent or a child of it: the fenced parent's
+   * record where the kernel keeps one (v2); else, only when the limit was reached at all, the engine's OOMKilled
+   * (set from the container cgroup's OOM event, which precedes the kill, so it does not trail the exit).
+   */
+  async oomKilled(memoryLimit: number): Promise<boolean> {
+    if (this.cgroup && this.cgroup.oomKills() > 0) return true;
+    if (this.cgroup && !this.cgroup.limitReached(memoryLimit)) return false;
+    return (await this.client.inspect(this.id).catch(() => undefined))?.oomKilled === true;
+  }
+
+  /** Routes output to the task (replaying what arrived early) and gives the container its whole CPU back. */
   bind(out: Sink, err: Sink): void {
+    this.cpuAtBind = this.cgroup?.cpuMs() ?? 0;
+    this.cgroup?.setCpuFraction(1);
     this.sinks = { out, err };
     for (const e of this.early) (e.stream === 'out' ? out : err)(e.chunk);
     this.early = [];
@@ -72,18 +97,22 @@ export class ContainerSession {
     this.io.stdin.end(`${doc}\n`);
   }
 
-  /** SIGKILLs and removes the container; its cgroup parent stays, so usage can still be read. Idempotent. */
+  /**
+   * SIGKILLs the container and resolves once it is stopped, without removing it (removal is off the answer's
+   * path: dispose()). Falls back to a forced removal when the engine refuses the kill. Idempotent.
+   */
   kill(): Promise<void> {
     return (this.killing ??= (async () => {
-      await this.client.remove(this.id).catch(() => {});
+      await this.client.kill(this.id).catch(() => this.client.remove(this.id).catch(() => {}));
       this.io.destroy();
     })());
   }
 
-  /** kill(), then removes the cgroup parent. Idempotent; never throws. */
+  /** Removes the container (SIGKILL first if it still runs), then its cgroup parent. Idempotent; never throws. */
   dispose(): Promise<void> {
     return (this.disposing ??= (async () => {
-      await this.kill();
+      await this.client.remove(this.id).catch(() => {});
+      this.io.destroy();
       // runc deletes the container's own cgroup asynchronously after the kill; retry the parent briefly.
       for (let i = 0; i < 50 && this.cgroup && !this.cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 10));
     })());

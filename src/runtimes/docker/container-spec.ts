@@ -1,8 +1,9 @@
 // What a task container is created with: the agent's image/entrypoint/env, hardened limits, ownership labels.
-import { AGENT_USER, hardenedHostConfig, type ContainerLimits } from '../../sandbox/docker/host-config.js';
+import { AGENT_USER, hardenedHostConfig } from '../../sandbox/docker/host-config.js';
+import type { Limits } from '../../contract/limits.js';
 import { seccompProfileJson } from '../../sandbox/docker/seccomp-profile.js';
 import type { TaskCgroup } from '../../sandbox/docker/task-cgroup.js';
-import type { AgentSpec } from '../../contract/agent.js';
+import type { DockerAgentSpec } from '../../contract/agent.js';
 import type { ContainerCreateSpec } from './container-client.js';
 import { OWNER } from './owner.js';
 
@@ -16,10 +17,13 @@ export const LABEL_AGENT = 'ari.agent';
 export const POOLED_TASK = '(pool)';
 
 export interface SpecInput {
+  /** The image id prepare() inspected (not the tag: a re-tagged image with new VOLUMEs must not slip in). */
   image: string;
+  /** Its declared volumes, normalised (imageVolumes). */
+  volumes: readonly string[];
   entrypoint?: string[];
   env: Record<string, string>;
-  limits: ContainerLimits;
+  limits: Limits;
   daemonId: string;
   taskId: string;
   agentId: string;
@@ -40,10 +44,10 @@ export function containerSpec(i: SpecInput): ContainerCreateSpec {
       [LABEL_TASK]: i.taskId,
       [LABEL_AGENT]: i.agentId,
     },
-    hostConfig: hardenedHostConfig(i.limits, seccompProfileJson(), i.cgroup?.parent),
+    hostConfig: hardenedHostConfig(i.limits, { seccompJson: seccompProfileJson(), cgroupParent: i.cgroup?.parent, volumes: i.volumes }),
   };
 }
 
-export function agentSpecInput(agent: AgentSpec): Pick<SpecInput, 'image' | 'entrypoint' | 'env' | 'agentId'> {
-  return { image: agent.image!, ...(agent.command?.length ? { entrypoint: agent.command } : {}), env: agent.env, agentId: agent.id };
+export function agentSpecInput(agent: DockerAgentSpec): Pick<SpecInput, 'entrypoint' | 'env' | 'agentId'> {
+  return { ...(agent.command?.length ? { entrypoint: agent.command } : {}), env: agent.env, agentId: agent.id };
 }

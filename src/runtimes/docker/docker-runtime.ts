@@ -1,25 +1,29 @@
 // The `docker` backend: each task in a fresh hardened container (pooled or cold), nothing left behind.
 import type { Logger } from 'pino';
-import { containerLimitsKey, type ContainerLimits } from '../../sandbox/docker/host-config.js';
+import { containerLimitsKey } from '../../sandbox/docker/host-config.js';
 import { TaskCgroup, taskCgroupsSupported } from '../../sandbox/docker/task-cgroup.js';
 import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
 import type { Limits } from '../../contract/limits.js';
-import { AgentLoadError, type BackendHealth, type ExecutionHooks, type Runtime } from '../runtime.js';
-import type { AgentSpec, ExecutionTask } from '../../contract/agent.js';
-import type { ContainerClient } from './container-client.js';
-import { ContainerPool } from './container-pool.js';
+import { AgentLoadError, type BackendHealth, type ExecutionHooks, type LimitEnforcement, type Runtime } from '../runtime.js';
+import { withTraceEnv, type AgentSpec, type DockerAgentSpec, type ExecutionTask } from '../../contract/agent.js';
+import type { ContainerClient, ImageFacts } from './container-client.js';
+import { ContainerPool, DEFAULT_IDLE_POLICY, type IdlePolicy } from './container-pool.js';
 import { ContainerSession } from './container-session.js';
 import { agentSpecInput, containerSpec, POOLED_TASK } from './container-spec.js';
 import { DockerodeClient, DEFAULT_SOCKET } from './dockerode-client.js';
-import { runCanary, sweepStale, unreachableReason } from './engine-check.js';
+import { CANARY_LIMITS, runCanary, sweepStale, unreachableReason } from './engine-check.js';
 import { buildContextFor, ensureImage } from './image-builder.js';
+import { imageVolumes } from './image-volumes.js';
 import { OWNER } from './owner.js';
 import { runTask } from './run-task.js';
+import { dockerEnforces } from './enforcement.js';
 
 export interface DockerRuntimeOptions {
   daemonId: string;
   logger?: Logger;
   socketPath?: string;
+  /** Engine address ([runtimes.docker] host): unix:///path, tcp://h:p, http(s)://h:p; unset = $DOCKER_HOST, else socketPath. */
+  host?: string;
   /** Another ContainerClient (the engine stays real; this is for alternative transports). */
   client?: ContainerClient;
   /**
@@ -27,28 +31,40 @@ export interface DockerRuntimeOptions {
    * the pool is created with the limits of the agent's first task (which takes the cold path).
    */
   agentLimits?: (agent: AgentSpec) => Limits;
+  /** How pooled containers are held while idle (tests shorten it; the defaults are the product's). */
+  idle?: Partial<IdlePolicy>;
 }
+
+/** An image as checked at load: its id (what containers are created from) and the volumes to mask. */
+interface CheckedImage { id: string; volumes: string[] }
+
+/** Names the containers' cgroup parents: per process, not per runtime (two runtimes in one process must not share one). */
+let cgroupSeq = 0;
 
 function sandboxError(message: string, wallMs = 0): ExecutionResult {
   return { status: 'FAILED', error: { code: 'SANDBOX_ERROR', message }, usage: { ...emptyUsage(), wallMs }, metrics: {} };
 }
 
-export class DockerRuntime implements Runtime {
+export class DockerRuntime implements Runtime<DockerAgentSpec> {
   readonly name = 'docker' as const;
+  get enforces(): LimitEnforcement { return dockerEnforces(this.useCgroups); }
   private readonly client: ContainerClient;
   private readonly logger?: Logger;
   private healthState: BackendHealth = { runtime: 'docker', available: false, reason: 'not started', features: {} };
   private useCgroups = false;
-  private seq = 0;
+  /** The engine stopped answering after start: when it answers again, start() runs again. */
+  private engineLost = false;
   private closed = false;
-  private readonly pools = new Map<string, ContainerPool>();
+  private readonly pools = new Map<string, { agent: DockerAgentSpec; pool: ContainerPool }>();
+  /** Per agent object (a reload is a new object): its image, inspected once. */
+  private readonly images = new WeakMap<AgentSpec, Promise<CheckedImage>>();
   /** Every container this runtime has open (running a task, or being removed), so close() can remove them. */
   private readonly live = new Set<ContainerSession>();
   private readonly removals = new Set<Promise<void>>();
 
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.logger = opts.logger;
-    this.client = opts.client ?? new DockerodeClient(opts.socketPath ?? DEFAULT_SOCKET);
+    this.client = opts.client ?? new DockerodeClient(opts.host ?? process.env.DOCKER_HOST ?? opts.socketPath ?? DEFAULT_SOCKET);
   }
 
   async start(): Promise<void> {
@@ -61,12 +77,14 @@ export class DockerRuntime implements Runtime {
       const info = await this.client.info();
       this.useCgroups = taskCgroupsSupported(info.cgroupDriver);
       await sweepStale(this.client, this.logger);
-      await runCanary(this.client, this.opts.daemonId, this.logger);
+      await this.canary();
       this.healthState = {
         runtime: 'docker', available: true, reason: '',
         features: {
           engine: info.version, api: info.apiVersion, cgroup: `v${info.cgroupVersion}`, cgroup_driver: info.cgroupDriver,
           seccomp: 'ari profile', network: 'none', usage: this.useCgroups ? 'cgroup' : 'unavailable (systemd cgroup driver)',
+          image_volumes: 'tmpfs (size-capped, counted against memory)',
+          pools: this.useCgroups ? `idle containers throttled to ${this.idle.cpuFraction * 100}% of a core` : 'disabled (systemd cgroup driver: no per-container cgroup to hold idle containers in)',
         },
       };
     } catch (e) {
@@ -74,7 +92,7 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async prepare(agent: AgentSpec): Promise<void> {
+  async prepare(agent: DockerAgentSpec): Promise<void> {
     if (!agent.image) throw new AgentLoadError(agent.id, 'runtime "docker" needs an image');
     let present: boolean;
     try {
@@ -94,17 +112,44 @@ export class DockerRuntime implements Runtime {
         throw new AgentLoadError(agent.id, (e as Error).message);
       }
     }
+    try {
+      await this.imageOf(agent);
+    } catch (e) {
+      throw new AgentLoadError(agent.id, (e as Error).message);
+    }
     if ((agent.pool ?? 0) > 0 && this.opts.agentLimits) this.poolFor(agent, this.opts.agentLimits(agent));
   }
 
-  async execute(agent: AgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
+  /**
+   * The image's id and its VOLUMEs, once per agent object. Containers are created from the id, so the image
+   * whose volumes were checked is the one that runs (a re-tag cannot add a volume afterwards).
+   */
+  private imageOf(agent: DockerAgentSpec): Promise<CheckedImage> {
+    let p = this.images.get(agent);
+    if (!p) {
+      p = (async () => {
+        const facts: ImageFacts | undefined = await this.client.inspectImage(agent.image!);
+        if (!facts) throw new Error(`image ${agent.image} is not in the local engine`);
+        try {
+          return { id: facts.id, volumes: imageVolumes(facts.volumes) };
+        } catch (e) {
+          throw new Error(`image ${agent.image} refused: ${(e as Error).message}`);
+        }
+      })();
+      p.catch(() => this.images.delete(agent));
+      this.images.set(agent, p);
+    }
+    return p;
+  }
+
+  async execute(agent: DockerAgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
     if (this.closed) return sandboxError('docker runtime is shut down');
     if (!this.healthState.available) return sandboxError(this.healthState.reason);
     const t0 = performance.now();
     let session = this.poolFor(agent, task.limits)?.take();
     if (!session) {
       try {
-        session = await this.openSession(agent, task.limits, task.taskId);
+        session = await this.openSession(withTraceEnv(agent, task), task.limits, task.taskId, false, agent);
       } catch (e) {
         return sandboxError(`cannot start container for ${agent.image}: ${(e as Error).message}`, Math.round(performance.now() - t0));
       }
@@ -116,17 +161,13 @@ export class DockerRuntime implements Runtime {
     this.live.add(session);
     try {
       // Time spent starting a cold container counts against the task's deadline.
-      const remaining = { ...task, limits: { ...task.limits, timeoutMs: Math.max(0, task.limits.timeoutMs - (performance.now() - t0)) } };
-      const result = await runTask(this.client, session, remaining, signal, hooks);
-      result.usage.wallMs = Math.round(performance.now() - t0);
-      if (result.status === 'TIMEOUT' && result.error) result.error.message = `timed out after ${task.limits.timeoutMs} ms`;
-      return result;
+      return await runTask(session, task, signal, { startedAt: t0, hooks });
     } finally {
       this.retire(session);
     }
   }
 
-  /** Removal is off the answer's path (a killed container is already gone; a finished one costs ~10 ms). */
+  /** Removal is off the answer's path (a killed container is stopped, not yet removed); close() waits for it. */
   private retire(session: ContainerSession): void {
     const removal = session.dispose().finally(() => {
       this.live.delete(session);
@@ -135,44 +176,97 @@ export class DockerRuntime implements Runtime {
     this.removals.add(removal);
   }
 
+  /** Re-pings the engine, so health follows an engine that stops (and a start() that comes back). */
   async health(): Promise<BackendHealth> {
-    return this.healthState;
+    if (this.closed || this.healthState.reason === 'not started') return this.healthState;
+    try {
+      await this.client.ping();
+      if (!this.healthState.available && this.engineLost) {
+        this.engineLost = false;
+        await this.start();
+      }
+    } catch (e) {
+      this.engineLost = true;
+      this.healthState = { runtime: 'docker', available: false, reason: unreachableReason(this.client.endpoint, e), features: {} };
+    }
+    return this.withPools(this.healthState);
+  }
+
+  /** Each pool's state as a feature (`pool:<agent>`): how many are ready, or why it backs off or stopped. */
+  private withPools(h: BackendHealth): BackendHealth {
+    if (!h.available || this.pools.size === 0) return h;
+    const pools = Object.fromEntries([...this.pools].map(([id, { pool }]) => [`pool:${id}`, pool.status]));
+    return { ...h, features: { ...h.features, ...pools } };
   }
 
   /** The pool of an agent, if one serves these limits (created on first sight when the agent asks for one). */
   pool(agentId: string): ContainerPool | undefined {
-    return this.pools.get(agentId);
+    return this.pools.get(agentId)?.pool;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const pools = [...this.pools.values()];
+    const pools = [...this.pools.values()].map((p) => p.pool);
     this.pools.clear();
     await Promise.allSettled([...pools.map((p) => p.close()), ...[...this.live].map((s) => s.dispose()), ...this.removals]);
   }
 
-  private poolFor(agent: AgentSpec, limits: ContainerLimits): ContainerPool | undefined {
-    const size = agent.pool ?? 0;
-    if (size <= 0 || this.closed) return undefined;
-    const key = containerLimitsKey(limits);
-    let pool = this.pools.get(agent.id);
-    if (!pool) {
-      const fixed: ContainerLimits = { memoryBytes: limits.memoryBytes, pids: limits.pids };
-      pool = new ContainerPool(size, key, () => this.openSession(agent, fixed, POOLED_TASK), this.logger);
-      this.pools.set(agent.id, pool);
-      pool.scheduleFill();
-      return undefined; // the first task of this limits goes cold while the pool fills
-    }
-    return pool.limitsKey === key ? pool : undefined;
+  private get idle(): IdlePolicy {
+    return { ...DEFAULT_IDLE_POLICY, ...this.opts.idle };
   }
 
-  private openSession(agent: AgentSpec, limits: ContainerLimits, taskId: string): Promise<ContainerSession> {
-    const cgroup = this.useCgroups ? new TaskCgroup(`${OWNER}-${++this.seq}`) : undefined;
+  /**
+   * The pool that serves these limits for this agent (started on first sight when the agent asks for one). Keyed
+   * by every limit; a reloaded agent (a new object) gets a new pool. None without per-container cgroups: an idle
+   * container could then neither be throttled nor watched.
+   */
+  private poolFor(agent: DockerAgentSpec, limits: Limits): ContainerPool | undefined {
+    const size = agent.pool ?? 0;
+    if (size <= 0 || this.closed || !this.useCgroups) return undefined;
+    const key = containerLimitsKey(limits);
+    const have = this.pools.get(agent.id);
+    if (have && have.agent === agent) return have.pool.limitsKey === key ? have.pool : undefined;
+    if (have) this.track(have.pool.close()); // the agent was reloaded: its containers run the old spec
+    const fixed = { ...limits };
+    const pool = new ContainerPool(size, key, () => this.openSession(agent, fixed, POOLED_TASK, true), this.idle, this.logger);
+    this.pools.set(agent.id, { agent, pool });
+    pool.scheduleFill();
+    return undefined; // the task that asked goes cold while the pool fills
+  }
+
+  private track(p: Promise<void>): void {
+    const t = p.finally(() => this.removals.delete(t));
+    this.removals.add(t);
+  }
+
+  /**
+   * Fences a cgroup parent (a pooled container is throttled until its task), then creates and starts the
+   * container from the checked image. `imageAgent`: whose image (withTraceEnv copies the agent object).
+   */
+  private async openSession(agent: DockerAgentSpec, limits: Limits, taskId: string, pooled: boolean, imageAgent = agent): Promise<ContainerSession> {
+    const image = await this.imageOf(imageAgent);
+    const cgroup = this.useCgroups ? new TaskCgroup(`${OWNER}-${++cgroupSeq}`) : undefined;
+    try {
+      cgroup?.create({ memoryBytes: limits.memoryBytes, cpuFraction: pooled ? this.idle.cpuFraction : 1 });
+    } catch (e) {
+      cgroup?.remove();
+      throw new Error(`cannot fence the container's cgroup ${cgroup?.parent}: ${(e as Error).message}`);
+    }
     const spec = containerSpec({
-      ...agentSpecInput(agent), limits: { memoryBytes: limits.memoryBytes, pids: limits.pids },
-      daemonId: this.opts.daemonId, taskId, cgroup,
+      ...agentSpecInput(agent), image: image.id, volumes: image.volumes, limits, daemonId: this.opts.daemonId, taskId, cgroup,
     });
     return ContainerSession.open(this.client, spec, cgroup);
+  }
+
+  /** The canary runs with exactly a task's hardening, fenced cgroup included. */
+  private async canary(): Promise<void> {
+    const cgroup = this.useCgroups ? new TaskCgroup(`${OWNER}-canary-${++cgroupSeq}`) : undefined;
+    try {
+      cgroup?.create({ memoryBytes: CANARY_LIMITS.memoryBytes, cpuFraction: 1 });
+      await runCanary(this.client, this.opts.daemonId, CANARY_LIMITS, cgroup, this.logger);
+    } finally {
+      for (let i = 0; i < 50 && cgroup && !cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   private unavailable(reason: string): void {

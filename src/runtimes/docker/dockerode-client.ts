@@ -3,7 +3,7 @@ import Docker from 'dockerode';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
-import type { ContainerClient, ContainerCreateSpec, ContainerIo, ContainerState, ContainerSummary, EngineInfo } from './container-client.js';
+import type { ContainerClient, ContainerCreateSpec, ContainerIo, ContainerState, ContainerSummary, EngineInfo, ImageFacts } from './container-client.js';
 import { StreamDemuxer } from './stream-demux.js';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
@@ -16,10 +16,20 @@ export class DockerodeClient implements ContainerClient {
   readonly endpoint: string;
   private readonly docker: Docker;
 
-  constructor(socketPath = DEFAULT_SOCKET) {
-    this.endpoint = socketPath;
+  /** `address`: a socket path, unix:///path.sock, tcp://host:port or http(s)://host:port (as DOCKER_HOST). */
+  constructor(address = DEFAULT_SOCKET) {
+    const m = /^(tcp|http|https):\/\/\[?([^\]/]+?)\]?(?::(\d+))?\/?$/.exec(address);
     // Pinned: the engine here is 20.10 (API 1.41); newer engines still serve 1.41.
-    this.docker = new Docker({ socketPath, version: 'v1.41' });
+    if (m) {
+      const protocol = m[1] === 'https' ? 'https' : 'http';
+      const port = Number(m[3] ?? (protocol === 'https' ? 2376 : 2375));
+      this.endpoint = `${m[1]}://${m[2]}:${port}`;
+      this.docker = new Docker({ host: m[2], port, protocol, version: 'v1.41' });
+    } else {
+      const socketPath = address.replace(/^unix:\/\//, '');
+      this.endpoint = `unix://${socketPath}`;
+      this.docker = new Docker({ socketPath, version: 'v1.41' });
+    }
   }
 
   async ping(): Promise<void> {
@@ -46,6 +56,8 @@ export class DockerodeClient implements ContainerClient {
       StdinOnce: true,
       Tty: false,
       NetworkDisabled: true,
+      // An image's HEALTHCHECK would exec processes into idle pooled containers: never.
+      Healthcheck: { Test: ['NONE'] },
       HostConfig: spec.hostConfig as Docker.HostConfig,
     });
     return c.id;
@@ -100,8 +112,20 @@ export class DockerodeClient implements ContainerClient {
   }
 
   async inspect(id: string): Promise<ContainerState> {
-    const s = (await this.docker.getContainer(id).inspect()).State;
-    return { running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled, error: s.Error ?? '' };
+    const c = await this.docker.getContainer(id).inspect();
+    const s = c.State;
+    const mounts = (c.Mounts ?? []).map((m) => ({ type: String(m.Type ?? ''), destination: m.Destination }));
+    return { running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled, error: s.Error ?? '', mounts };
+  }
+
+  async kill(id: string): Promise<void> {
+    try {
+      // SIGKILL: the engine answers once the container is no longer running.
+      await this.docker.getContainer(id).kill({ signal: 'SIGKILL' });
+    } catch (e) {
+      // 404: gone; 409: not running (it already exited).
+      if (statusOf(e) !== 404 && statusOf(e) !== 409) throw e;
+    }
   }
 
   async remove(id: string): Promise<void> {
@@ -124,6 +148,16 @@ export class DockerodeClient implements ContainerClient {
       return true;
     } catch (e) {
       if (statusOf(e) === 404) return false;
+      throw e;
+    }
+  }
+
+  async inspectImage(ref: string): Promise<ImageFacts | undefined> {
+    try {
+      const i = await this.docker.getImage(ref).inspect();
+      return { id: i.Id, volumes: Object.keys(i.Config?.Volumes ?? {}) };
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
       throw e;
     }
   }

@@ -3,7 +3,8 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { sweepTaskCgroups } from '../../sandbox/docker/task-cgroup.js';
+import { sweepTaskCgroups, type TaskCgroup } from '../../sandbox/docker/task-cgroup.js';
+import { DEFAULT_LIMITS, type Limits } from '../../contract/limits.js';
 import type { ContainerClient } from './container-client.js';
 import { containerSpec, LABEL_MANAGED, LABEL_OWNER } from './container-spec.js';
 import { ensureImage } from './image-builder.js';
@@ -12,6 +13,7 @@ import { ownerAlive } from './owner.js';
 export const CANARY_IMAGE = 'ari/canary:1';
 const BUSYBOX = '/bin/busybox';
 const CANARY_TIMEOUT_MS = 20_000;
+export const CANARY_LIMITS: Readonly<Limits> = Object.freeze({ ...DEFAULT_LIMITS, memoryBytes: 32 * 1024 * 1024, pids: 16 });
 
 export function unreachableReason(endpoint: string, e: unknown): string {
   const msg = (e as Error).message ?? String(e);
@@ -45,11 +47,10 @@ async function ensureCanaryImage(client: ContainerClient, logger?: Logger): Prom
  * Starts one container with exactly the hardening tasks get (seccomp profile included: Docker only rejects
  * a bad profile at start). Throws with the engine's reason when it cannot run.
  */
-export async function runCanary(client: ContainerClient, daemonId: string, logger?: Logger): Promise<void> {
+export async function runCanary(client: ContainerClient, daemonId: string, limits: Limits, cgroup?: TaskCgroup, logger?: Logger): Promise<void> {
   await ensureCanaryImage(client, logger);
   const spec = containerSpec({
-    image: CANARY_IMAGE, env: {}, limits: { memoryBytes: 32 * 1024 * 1024, pids: 16 },
-    daemonId, taskId: 'canary', agentId: 'canary',
+    image: CANARY_IMAGE, volumes: [], env: {}, limits: { ...limits }, daemonId, taskId: 'canary', agentId: 'canary', cgroup,
   });
   const id = await client.create(spec);
   try {

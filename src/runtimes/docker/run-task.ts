@@ -1,42 +1,34 @@
 // Drives one task through a started container: send the task, cap output, enforce time/CPU/cancel, classify.
-// A kill removes the container before answering; otherwise removal is the caller's (session.dispose()).
-import { constants } from 'node:os';
+// A kill stops the container before answering; removing it is the caller's, off the answer's path (dispose()).
 import { taskDocument, type ExecutionTask } from '../../contract/agent.js';
 import type { ExecutionHooks } from '../runtime.js';
-import { parseAgentOutput } from '../../contract/agent-output.js';
-import { emptyUsage, type ExecutionResult, type TerminalStatus } from '../../contract/outcome.js';
-import { killMessage, type KillReason } from '../../contract/classify.js';
+import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
+import { classify, type KillReason } from '../../contract/classify.js';
+import { decodeExitStatus } from '../../contract/exit-status.js';
 import { watchCpu } from '../../sandbox/kill-escalation.js';
 import { CappedBuffer, LineSplitter } from '../../sandbox/output-cap.js';
-import type { ContainerClient } from './container-client.js';
 import type { ContainerSession } from './container-session.js';
 
-/** Peak usage at or above this fraction of the memory limit, with a SIGKILL, means the OOM killer struck. */
-const OOM_CEILING_FRACTION = 0.9;
 /** After the exit, how long the last output may take to arrive before we stop waiting for it. */
 const DRAIN_GRACE_MS = 1000;
-
-/** Docker reports a signal death of the container's pid 1 as exit code 128 + signal number. */
-function signalOf(exitCode: number): string {
-  if (exitCode <= 128 || exitCode > 128 + 64) return '';
-  const n = exitCode - 128;
-  return Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? `SIG${n}`;
-}
+/** After our kill, how long the engine's exit status may trail it (the kill itself waits for the stop). */
+const KILLED_EXIT_GRACE_MS = 200;
+/** The status of a container whose exit we did not see after our SIGKILL. */
+const SIGKILLED = 128 + 9;
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
-export async function runTask(
-  client: ContainerClient,
-  session: ContainerSession,
-  task: ExecutionTask,
-  signal: AbortSignal,
-  hooks: ExecutionHooks = {},
-): Promise<ExecutionResult> {
+export interface RunOptions {
+  /** performance.now() when the task was handed to the backend: time spent starting a cold container counts. */
+  startedAt: number;
+  hooks?: ExecutionHooks;
+}
+
+export async function runTask(session: ContainerSession, task: ExecutionTask, signal: AbortSignal, o: RunOptions): Promise<ExecutionResult> {
   const { limits } = task;
-  const started = performance.now();
   let killReason: KillReason | undefined;
   let onKill!: () => void;
-  const killed = new Promise<void>((r) => { onKill = r; });
+  const killed = new Promise<undefined>((r) => { onKill = () => r(undefined); });
   const kill = (reason: KillReason) => {
     if (killReason) return;
     killReason = reason;
@@ -45,7 +37,7 @@ export async function runTask(
 
   const stdout = new CappedBuffer(limits.outputBytes);
   let stderrBytes = 0;
-  const logs = new LineSplitter((line) => hooks.onLog?.(line));
+  const logs = new LineSplitter((line) => o.hooks?.onLog?.(line));
   session.bind(
     (b) => { if (!stdout.push(b)) kill('OUTPUT_LIMIT'); },
     (b) => {
@@ -55,42 +47,41 @@ export async function runTask(
     },
   );
 
-  const timer = setTimeout(() => kill('TIMEOUT'), Math.max(0, limits.timeoutMs));
-  const cpuWatch = session.cgroup
-    ? watchCpu(() => session.cgroup!.cpuMs(), limits.cpuMillis, () => kill('CPU_LIMIT'))
-    : undefined;
+  const timer = setTimeout(() => kill('TIMEOUT'), Math.max(0, o.startedAt + limits.timeoutMs - performance.now()));
+  const cpuWatch = session.cgroup ? watchCpu(() => session.cpuMs(), limits.cpuMillis, () => kill('CPU_LIMIT')) : undefined;
   const onAbort = () => kill('CANCELLED');
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
 
   try {
     if (!killReason) session.sendTask(taskDocument(task));
-    const exitCode = await Promise.race([session.exited, killed.then(() => -1)]);
+    let code = await Promise.race([session.exited, killed]);
     // The exit status arrives ~40 ms before the attach stream closes; once stdout already holds one complete
     // document nothing more can belong to it, so only wait for the stream when it does not.
     if (!killReason && !isCompleteDocument(stdout)) await Promise.race([session.drained, killed, delay(DRAIN_GRACE_MS)]);
-
-    const usage = emptyUsage();
-    usage.exitCode = killReason ? 137 : exitCode;
-    if (killReason) await session.kill(); // force-remove: SIGKILL and gone before we answer
-    usage.signal = signalOf(usage.exitCode);
+    if (killReason) {
+      await session.kill(); // stopped, not removed: the answer does not wait for the removal
+      code = await Promise.race([session.exited, delay(KILLED_EXIT_GRACE_MS).then(() => SIGKILLED)]);
+    }
+    const exit = decodeExitStatus(code ?? SIGKILLED);
     // The cgroup parent outlives the container, so these are read after the exit (or the kill).
-    usage.wallMs = Math.round(performance.now() - started);
-    usage.cpuMs = session.cgroup?.cpuMs() ?? 0;
-    usage.peakMemoryBytes = session.cgroup?.peakMemoryBytes() ?? 0;
-    usage.outputBytes = stdout.total;
+    const usage = {
+      ...emptyUsage(),
+      wallMs: Math.round(performance.now() - o.startedAt),
+      cpuMs: session.cpuMs(),
+      peakMemoryBytes: session.cgroup?.peakMemoryBytes() ?? 0,
+      outputBytes: stdout.total,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+    };
     logs.flush();
-    // Only a failed agent can have been OOM-killed in a way that matters; a clean answer stands. The engine
-    // records OOMKilled from a separate event that can trail the exit, so a SIGKILL at the memory ceiling
-    // (nobody else kills the agent: our own kills set killReason) counts as OOM too.
-    const oomKilled = !killReason && exitCode !== 0 && (
-      (await client.inspect(session.id).catch(() => undefined))?.oomKilled === true ||
-      (usage.signal === 'SIGKILL' && usage.peakMemoryBytes >= limits.memoryBytes * OOM_CEILING_FRACTION));
-
-    if (killReason) return terminal(killReason, killMessage(killReason, limits), usage);
-    if (oomKilled) return terminal('OUT_OF_MEMORY', `memory limit of ${limits.memoryBytes} bytes exceeded (OOM-killed)`, usage);
-    const parsed = parseAgentOutput(stdout.toString(), { exitCode: usage.exitCode, signal: usage.signal || undefined });
-    return { ...parsed, usage };
+    return classify({
+      killedFor: killReason,
+      oomKilled: await session.oomKilled(limits.memoryBytes),
+      cpuSpent: usage.cpuMs >= limits.cpuMillis,
+      exit,
+      stdout: killReason ? undefined : stdout.toString(),
+    }, usage, limits);
   } finally {
     clearTimeout(timer);
     if (cpuWatch) clearInterval(cpuWatch);
@@ -106,8 +97,4 @@ function isCompleteDocument(buf: CappedBuffer): boolean {
   } catch {
     return false;
   }
-}
-
-function terminal(status: Exclude<TerminalStatus, 'COMPLETED' | 'FAILED'>, message: string, usage: ExecutionResult['usage']): ExecutionResult {
-  return { status, error: { code: status, message }, usage, metrics: {} };
 }

@@ -11,6 +11,7 @@ const INSTALL_HINT: Record<keyof SandboxTools, string> = {
   setpriv: 'install util-linux (scripts/setup-host.sh)',
   prlimit: 'install util-linux (scripts/setup-host.sh)',
   sh: 'a POSIX /bin/sh is required',
+  bash: 'install bash (it closes inherited descriptors before a sandbox starts)',
 };
 
 function findExecutable(name: string, searchPath: readonly string[]): string | null {
@@ -29,7 +30,7 @@ function findExecutable(name: string, searchPath: readonly string[]): string | n
 /** Absolute paths of the helper programs, or the reason one is missing. */
 export function findTools(searchPath: readonly string[] = SEARCH_PATH): SandboxTools | string {
   const tools: Partial<SandboxTools> = {};
-  for (const name of ['bwrap', 'setpriv', 'prlimit', 'sh'] as const) {
+  for (const name of ['bwrap', 'setpriv', 'prlimit', 'sh', 'bash'] as const) {
     const p = findExecutable(name, searchPath);
     if (!p) return `${name} not found: ${INSTALL_HINT[name]}`;
     tools[name] = p;
@@ -42,7 +43,7 @@ export async function probeUserNamespaces(tools: SandboxTools, uid: number): Pro
   const r = await execa(tools.setpriv, [
     '--reuid', String(uid), '--regid', String(uid), '--clear-groups',
     tools.bwrap, '--unshare-user', '--unshare-pid', '--unshare-net', '--as-pid-1', '--die-with-parent', '--ro-bind', '/', '/', '--', tools.sh, '-c', 'exit 0',
-  ], { reject: false, timeout: 10_000, env: {}, extendEnv: false, stdin: 'ignore' });
+  ], { reject: false, timeout: 10_000, env: {}, extendEnv: false, stdin: 'ignore', cleanup: false });
   if (r.exitCode === 0) return null;
   const why = String(r.stderr).trim().split('\n').pop() ?? `exit ${r.exitCode}`;
   return `unprivileged user namespaces unavailable (${why}): enable kernel.unprivileged_userns_clone / user.max_user_namespaces`;

@@ -2,14 +2,16 @@
 import { execa } from 'execa';
 import { JANITOR_SCRIPT, janitorArgs } from '../../sandbox/native/cgroup-janitor.js';
 import type { CgroupTree } from '../../sandbox/native/cgroup-tree.js';
+import { BASH_OPTIONS, closeInheritedScript } from '../../sandbox/native/sandbox-command.js';
 
 export interface Janitor {
   /** Closes the janitor's stdin: it sweeps (nothing, after a clean close) and exits. */
   stop(): Promise<void>;
 }
 
-export function startJanitor(sh: string, tree: CgroupTree): Janitor {
-  const child = execa(sh, ['-c', JANITOR_SCRIPT, 'ari-janitor', ...janitorArgs(tree.layout.version, tree.freezerDir, tree.treeDirs)], {
+/** `bash`: the janitor first closes what the daemon inherited, so a supervisor's pipe is not held open past the daemon. */
+export function startJanitor(bash: string, tree: CgroupTree): Janitor {
+  const child = execa(bash, [...BASH_OPTIONS, '-c', `${closeInheritedScript([0, 1, 2])}\n${JANITOR_SCRIPT}`, 'ari-janitor', ...janitorArgs(tree.layout.version, tree.freezerDir, tree.treeDirs)], {
     stdin: 'pipe',
     stdout: 'ignore',
     stderr: 'ignore',

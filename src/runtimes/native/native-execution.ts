@@ -1,7 +1,7 @@
 // Runs one task in one fresh native sandbox: one from the agent's pool when it fits the task's limits, else one started now.
 import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
 import type { TaskCgroup } from '../../sandbox/native/task-cgroup.js';
-import type { AgentSpec, ExecutionTask } from '../../contract/agent.js';
+import { withTraceEnv, type NativeAgentSpec, type ExecutionTask } from '../../contract/agent.js';
 import type { ExecutionHooks } from '../runtime.js';
 import { sandboxLimits, type SandboxHost } from './sandbox-host.js';
 import { SandboxProcess } from './sandbox-process.js';
@@ -14,7 +14,7 @@ function failed(code: 'CANCELLED' | 'SANDBOX_ERROR', message: string): Execution
  * Starts a sandbox for `agent` with these limits, on a uid and cgroup of its own. `waitForUid` false: undefined
  * when no uid is free right now (a pool filling must never hold up tasks).
  */
-export async function startSandbox(host: SandboxHost, agent: AgentSpec, task: Pick<ExecutionTask, 'limits'>, signal?: AbortSignal, waitForUid = true): Promise<SandboxProcess | undefined> {
+export async function startSandbox(host: SandboxHost, agent: NativeAgentSpec, task: Pick<ExecutionTask, 'limits'>, signal?: AbortSignal, waitForUid = true): Promise<SandboxProcess | undefined> {
   let uid: number | undefined;
   if (waitForUid) {
     if (host.uids.available === 0) host.reclaimIdle(); // a pooled sandbox idles on a uid a task is waiting for
@@ -40,14 +40,14 @@ export async function startSandbox(host: SandboxHost, agent: AgentSpec, task: Pi
 }
 
 /** Runs the task; `pooled` is a ready sandbox of the agent whose limits match the task's. */
-export async function executeSandboxed(host: SandboxHost, agent: AgentSpec, task: ExecutionTask, signal: AbortSignal, hooks: ExecutionHooks = {}, pooled?: SandboxProcess): Promise<ExecutionResult> {
+export async function executeSandboxed(host: SandboxHost, agent: NativeAgentSpec, task: ExecutionTask, signal: AbortSignal, hooks: ExecutionHooks = {}, pooled?: SandboxProcess): Promise<ExecutionResult> {
   // The deadline counts from here: sandbox set-up is part of the task's time, so a loaded host cannot stretch it.
   const deadline = performance.now() + task.limits.timeoutMs;
   if (pooled) return pooled.run(task, signal, hooks, deadline);
   if (signal.aborted) return failed('CANCELLED', 'cancelled before start');
   let sandbox: SandboxProcess;
   try {
-    sandbox = (await startSandbox(host, agent, task, signal))!;
+    sandbox = (await startSandbox(host, withTraceEnv(agent, task), task, signal))!;
   } catch (e) {
     if (signal.aborted) return failed('CANCELLED', 'cancelled while waiting for a sandbox uid');
     return failed('SANDBOX_ERROR', (e as Error).message);

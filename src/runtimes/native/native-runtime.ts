@@ -1,17 +1,18 @@
 // The `native` backend: agents as host programs, each task in a fresh bwrap sandbox (pre-started or cold) with its own uid, rlimits, cgroup and seccomp filter.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
-import type { Limits } from '../../contract/limits.js';
+import { SANDBOX_FILE_LIMITS, type Limits } from '../../contract/limits.js';
 import { coveredBy, interpreterOf } from '../../sandbox/native/binary-needs.js';
 import { detectCgroups } from '../../sandbox/native/cgroup-detect.js';
 import { CgroupTree } from '../../sandbox/native/cgroup-tree.js';
 import { compileSeccomp, encodeSeccomp } from '../../sandbox/native/seccomp-bpf.js';
+import { seccompRules } from '../../sandbox/native/seccomp-policy.js';
 import { UidPool } from '../../sandbox/native/uid-pool.js';
-import { silentLogger } from '../../observability/logger.js';
+import { unreachableBySandbox } from '../../sandbox/native/sandbox-reach.js';
 import { AgentLoadError, type BackendHealth, type ExecutionHooks, type Runtime } from '../runtime.js';
-import type { AgentSpec, ExecutionTask } from '../../contract/agent.js';
+import type { AgentSpec, NativeAgentSpec, ExecutionTask } from '../../contract/agent.js';
 import { findTools, probeUserNamespaces } from './host-check.js';
 import { executeSandboxed, startSandbox } from './native-execution.js';
 import { sandboxLimits, type SandboxHost } from './sandbox-host.js';
@@ -19,6 +20,7 @@ import { SandboxPool } from './sandbox-pool.js';
 import type { TaskCgroup } from '../../sandbox/native/task-cgroup.js';
 import { startJanitor, type Janitor } from './janitor.js';
 import { sweepNative } from './sweep-native.js';
+import { NATIVE_ENFORCES } from './enforcement.js';
 
 export interface NativeRuntimeOptions {
   logger?: Logger;
@@ -39,27 +41,30 @@ export interface NativeRuntimeOptions {
   agentLimits?: (agent: AgentSpec) => Limits;
   /** Empty task cgroups kept ready, so making one stays off a task's path (default 4). */
   cgroupSpares?: number;
+  /** Let agents open AF_INET/AF_INET6 sockets (an egress policy's call; default: AF_UNIX only). */
+  allowInet?: boolean;
 }
 
 const DEFAULT_UIDS: [number, number] = [2_000_000, 64];
-const DEFAULT_TMPFS = 16 * 1024 * 1024;
+const DEFAULT_TMPFS = SANDBOX_FILE_LIMITS.fileSizeBytes;
 const DEFAULT_SPARES = 4;
 
-export class NativeRuntime implements Runtime {
+export class NativeRuntime implements Runtime<NativeAgentSpec> {
   readonly name = 'native' as const;
+  readonly enforces = NATIVE_ENFORCES;
   private readonly logger: Logger;
   private host: SandboxHost | null = null;
   private janitor: Janitor | null = null;
   private unavailable = 'not started';
   private features: Record<string, string> = {};
   private readonly running = new Map<Promise<ExecutionResult>, AbortController>();
-  private readonly pools = new Map<string, { agent: AgentSpec; pool: SandboxPool }>();
+  private readonly pools = new Map<string, { agent: NativeAgentSpec; pool: SandboxPool }>();
   /** Cgroup removals of ended sandboxes (each frees its uid when done) and closing pools; close() waits for them. */
   private readonly retiring = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly opts: NativeRuntimeOptions = {}) {
-    this.logger = opts.logger ?? silentLogger;
+    this.logger = opts.logger ?? pino({ level: 'silent' }); // runtimes sit below observability: no import of its logger
   }
 
   async start(): Promise<void> {
@@ -86,18 +91,18 @@ export class NativeRuntime implements Runtime {
     const swept = await sweepNative(this.opts.cgroupRoot);
     if (swept.length) this.logger.warn({ swept }, 'removed cgroups and processes left by a previous daemon');
     const tree = CgroupTree.open(layout);
-    this.janitor = startJanitor(tools.sh, tree);
+    this.janitor = startJanitor(tools.bash, tree);
     tree.keepSpares(this.opts.cgroupSpares ?? DEFAULT_SPARES);
     this.features = { ...tree.features(), seccomp: 'yes', userns: 'yes', uids: `${uidStart}+${uidCount}` };
     this.host = {
-      tools, tree, uids, seccomp: encodeSeccomp(compileSeccomp()), tmpfsBytes: this.opts.tmpfsBytes ?? DEFAULT_TMPFS, cpus: this.opts.cpus ?? 1, logger: this.logger,
+      tools, tree, uids, seccomp: encodeSeccomp(compileSeccomp(seccompRules({ inet: this.opts.allowInet }))), tmpfsBytes: this.opts.tmpfsBytes ?? DEFAULT_TMPFS, cpus: this.opts.cpus ?? 1, logger: this.logger,
       retire: (cg, uid) => this.retire(tree, uids, cg, uid),
       reclaimIdle: () => { for (const { pool } of this.pools.values()) if (pool.discardOne()) return; },
     };
     return null;
   }
 
-  async prepare(agent: AgentSpec): Promise<void> {
+  async prepare(agent: NativeAgentSpec): Promise<void> {
     const fail = (msg: string): never => { throw new AgentLoadError(agent.id, msg); };
     const bin = agent.command?.[0];
     if (!bin) fail('command: required for runtime "native" (an argv array)');
@@ -109,10 +114,14 @@ export class NativeRuntime implements Runtime {
     } catch {
       fail(`command[0]: not executable: ${bin}`);
     }
+    const unreachable = unreachableBySandbox(bin!, true);
+    if (unreachable) fail(`command[0]: ${unreachable}`);
     const binds = agent.binds ?? [];
     binds.forEach((b, i) => {
       if (!isAbsolute(b)) fail(`binds[${i}]: ${JSON.stringify(b)} must be an absolute path`);
       if (!existsSync(b)) fail(`binds[${i}]: path not found: ${b}`);
+      const why = unreachableBySandbox(b, false);
+      if (why) fail(`binds[${i}]: ${why}`);
     });
     if (agent.cwd !== undefined && !isAbsolute(agent.cwd)) fail(`cwd: ${JSON.stringify(agent.cwd)} must be an absolute path`);
     for (const k of Object.keys(agent.env)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) fail(`env: invalid variable name ${JSON.stringify(k)}`);
@@ -123,7 +132,7 @@ export class NativeRuntime implements Runtime {
     if ((agent.pool ?? 0) > 0 && this.opts.agentLimits) this.poolFor(agent, this.opts.agentLimits(agent));
   }
 
-  execute(agent: AgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
+  execute(agent: NativeAgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
     const host = this.host;
     if (!host || this.closed) {
       return Promise.resolve({ status: 'FAILED', usage: emptyUsage(), metrics: {}, error: { code: 'SANDBOX_ERROR', message: `native backend unavailable: ${this.unavailable || 'closed'}` } });
@@ -155,7 +164,7 @@ export class NativeRuntime implements Runtime {
   }
 
   /** The pool that serves these limits for this agent (started on first sight when the agent asks for one). */
-  private poolFor(agent: AgentSpec, limits: Limits): SandboxPool | undefined {
+  private poolFor(agent: NativeAgentSpec, limits: Limits): SandboxPool | undefined {
     const host = this.host;
     const size = agent.pool ?? 0;
     if (!host || size <= 0 || this.closed) return undefined;
@@ -184,8 +193,17 @@ export class NativeRuntime implements Runtime {
     void p.finally(() => this.retiring.delete(p));
   }
 
+  /** A pool that gave up (its agent works while idle, or dies there) degrades the backend: health names the agent and why. */
   async health(): Promise<BackendHealth> {
-    return { runtime: 'native', available: !!this.host && !this.closed, reason: this.closed ? 'closed' : this.unavailable, features: this.features };
+    const features = { ...this.features };
+    const degraded: string[] = [];
+    for (const [id, { pool }] of this.pools) {
+      if (!pool.stopped) continue;
+      features[`pool:${id}`] = 'stopped';
+      degraded.push(`agent ${JSON.stringify(id)}: ${pool.stopped}`);
+    }
+    const reason = this.closed ? 'closed' : this.unavailable || degraded.join('; ');
+    return { runtime: 'native', available: !!this.host && !this.closed, reason, features };
   }
 
   async close(): Promise<void> {

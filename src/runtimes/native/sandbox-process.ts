@@ -1,18 +1,18 @@
 // One sandbox process: spawned (for its task, or ahead of it by a pool), bound to exactly one task, then retired.
 import { execa, type ResultPromise } from 'execa';
-import { emptyUsage, type ErrorCode, type ExecutionResult, type TerminalStatus } from '../../contract/outcome.js';
-import { killMessage, type KillReason } from '../../contract/classify.js';
+import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
+import { classify, type KillReason } from '../../contract/classify.js';
+import { decodeExitStatus, type ExitStatus } from '../../contract/exit-status.js';
 import { watchCpu } from '../../sandbox/kill-escalation.js';
 import { CappedBuffer, LineSplitter } from '../../sandbox/output-cap.js';
 import { killPids } from '../../sandbox/native/cgroup-fs.js';
 import type { Rlimits } from '../../sandbox/native/rlimits.js';
 import { JOIN_FAILED_EXIT, sandboxCommand } from '../../sandbox/native/sandbox-command.js';
 import type { TaskCgroup } from '../../sandbox/native/task-cgroup.js';
-import { parseAgentOutput } from '../../contract/agent-output.js';
-import { taskDocument, type AgentSpec, type ExecutionTask } from '../../contract/agent.js';
+import { taskDocument, type NativeAgentSpec, type ExecutionTask } from '../../contract/agent.js';
 import type { ExecutionHooks } from '../runtime.js';
 import type { SandboxHost } from './sandbox-host.js';
-import { decodeExit, StatusReader } from './sandbox-status.js';
+import { StatusReader } from './sandbox-status.js';
 
 const CHILD_FD_SECCOMP = 3;
 const CHILD_FD_STATUS = 4;
@@ -27,10 +27,19 @@ const SPAWN_OPTIONS = {
   buffer: false,
   reject: false,
   stripFinalNewline: false,
+  // execa's exit hook (signal-exit) re-raises SIGTERM once the daemon's own handler removed its listeners, which
+  // turned one SIGTERM into a forced exit. Sandboxes need no hook: pdeathsig and the janitor end them with us.
+  cleanup: false,
 } as const;
 
-function result(status: TerminalStatus, usage: ExecutionResult['usage'], code?: ErrorCode, message?: string): ExecutionResult {
-  return { status, usage, metrics: {}, ...(code ? { error: { code, message: message ?? code } } : {}) };
+/**
+ * How the agent ended, from bwrap's status (or bwrap's own exit when it never reported one). bwrap folds a signal
+ * death into 128+n, so exit(152) reads as SIGXCPU; only RLIMIT_CPU sends that signal here, so a SIGXCPU the CPU
+ * budget does not explain is an exit code the agent chose.
+ */
+function observedExit(bwrapCode: number | undefined, ended: { exitCode?: number; signal?: string }, cpuSpent: boolean): ExitStatus {
+  const exit = bwrapCode !== undefined ? decodeExitStatus(bwrapCode) : { exitCode: ended.exitCode ?? -1, signal: ended.signal ?? '' };
+  return exit.signal === 'SIGXCPU' && !cpuSpent && bwrapCode !== undefined ? { exitCode: exit.exitCode, signal: '' } : exit;
 }
 
 export class SandboxProcess {
@@ -56,7 +65,7 @@ export class SandboxProcess {
   readonly ready: Promise<boolean>;
 
   /** Spawns the agent in its sandbox. The uid and cgroup are the sandbox's until retire() hands them back. */
-  constructor(private readonly host: SandboxHost, agent: AgentSpec, readonly uid: number, readonly cg: TaskCgroup, rlimits: Rlimits, readonly spawnedAt = performance.now()) {
+  constructor(private readonly host: SandboxHost, agent: NativeAgentSpec, readonly uid: number, readonly cg: TaskCgroup, rlimits: Rlimits, readonly spawnedAt = performance.now()) {
     const { file, args } = sandboxCommand(host.tools, {
       command: agent.command!, binds: agent.binds ?? [], cwd: agent.cwd, env: agent.env, uid, rlimits,
       tmpfsBytes: host.tmpfsBytes, cgroupProcs: cg.procsFiles, seccompFd: CHILD_FD_SECCOMP, statusFd: CHILD_FD_STATUS,
@@ -145,20 +154,12 @@ export class SandboxProcess {
     const stdout = this.stdout!;
     const cgUsage = this.cg.usage();
     const st = this.status.status;
-    const exit = st.exitCode !== undefined ? decodeExit(st.exitCode) : { exitCode: ended.exitCode ?? -1, signal: ended.signal ?? '' };
+    const cpuSpent = cgUsage.cpuMs >= limits.cpuMillis;
+    const exit = observedExit(st.exitCode, ended, cpuSpent);
     const usage = { ...emptyUsage(), wallMs, cpuMs: Math.round(cgUsage.cpuMs), peakMemoryBytes: cgUsage.peakMemoryBytes, exitCode: exit.exitCode, signal: exit.signal, outputBytes: stdout.total };
-
-    if (this.reason) return result(this.reason, usage, this.reason, killMessage(this.reason, task.limits));
-    if (cgUsage.oomKills > 0) return result('OUT_OF_MEMORY', usage, 'OUT_OF_MEMORY', `memory limit of ${limits.memoryBytes} bytes exceeded`);
-    if (exit.signal === 'SIGXCPU' || (exit.signal === 'SIGKILL' && cgUsage.cpuMs >= limits.cpuMillis)) {
-      return result('CPU_LIMIT', usage, 'CPU_LIMIT', killMessage('CPU_LIMIT', task.limits));
-    }
-    if (st.childPid === undefined || (ended.exitCode === JOIN_FAILED_EXIT && st.exitCode === undefined)) {
-      const why = this.stderrTail.join('\n') || `sandbox exited with ${ended.exitCode ?? ended.signal}`;
-      return result('FAILED', usage, 'SANDBOX_ERROR', `the sandbox did not start: ${why}`);
-    }
-    const parsed = parseAgentOutput(stdout.toString(), { exitCode: exit.exitCode, signal: exit.signal || undefined });
-    return { ...parsed, usage };
+    const neverStarted = st.childPid === undefined || (ended.exitCode === JOIN_FAILED_EXIT && st.exitCode === undefined);
+    const sandboxError = neverStarted && !this.reason ? this.stderrTail.join('\n') || `sandbox exited with ${ended.exitCode ?? ended.signal}` : undefined;
+    return classify({ killedFor: this.reason, sandboxError, oomKilled: cgUsage.oomKills > 0, cpuSpent, exit, stdout: stdout.toString() }, usage, limits);
   }
 
   /** Ends an unused sandbox (pool shrink or close, or an idle agent that misbehaved) and retires it. */

@@ -1,14 +1,10 @@
 // Reads bwrap's --json-status-fd stream: the sandbox pid 1's host pid, then how it ended.
-import { constants } from 'node:os';
-
 export interface SandboxStatus {
   /** Host pid of the agent (pid 1 of the sandbox's pid namespace); killing it ends the whole namespace. */
   childPid?: number;
-  /** bwrap reports a signal death as 128 + signal number. */
+  /** bwrap reports a signal death as 128 + signal number (contract/exit-status.ts decodes it). */
   exitCode?: number;
 }
-
-const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 export class StatusReader {
   readonly status: SandboxStatus = {};
@@ -36,10 +32,4 @@ export class StatusReader {
       // bwrap writes one document per line; anything else is not ours to trust
     }
   }
-}
-
-/** Splits bwrap's combined exit code into the agent's exit code and the signal that killed it (if any). */
-export function decodeExit(code: number): { exitCode: number; signal: string } {
-  if (code > 128 && SIGNAL_NAMES.has(code - 128)) return { exitCode: code, signal: SIGNAL_NAMES.get(code - 128)! };
-  return { exitCode: code, signal: '' };
 }

@@ -1,17 +1,17 @@
-// Generates the Docker seccomp profile (moby's JSON format) from our allowlist; it replaces Docker's default.
+// Generates the Docker seccomp profile (moby's JSON format): our allowlist plus the shared policy's refusals; it replaces Docker's default.
 import { arch } from 'node:process';
-import { ALLOWED_SYSCALLS, CLONE_NAMESPACE_MASK, DENIED_SYSCALLS } from './seccomp-syscalls.js';
+import { syscallPolicy, type SyscallDeny, type SyscallPolicyOptions } from '../syscall-policy.js';
+import { ALLOWED_SYSCALLS } from './seccomp-syscalls.js';
 
-const EPERM = 1;
-const ENOSYS = 38;
+const ERRNO = { EPERM: 1, ENOSYS: 38 } as const;
 
-interface SeccompArg { index: number; value: number; valueTwo: number; op: string }
-interface SeccompRule { names: string[]; action: string; args?: SeccompArg[]; errnoRet?: number; comment?: string }
+export interface SeccompArg { index: number; value: number; valueTwo: number; op: string }
+export interface SeccompProfileRule { names: string[]; action: string; args?: SeccompArg[]; errnoRet?: number; comment?: string }
 export interface SeccompProfile {
   defaultAction: string;
   defaultErrnoRet: number;
   architectures: string[];
-  syscalls: SeccompRule[];
+  syscalls: SeccompProfileRule[];
 }
 
 /**
@@ -23,31 +23,40 @@ function architectures(): string[] {
   return ['SCMP_ARCH_X86_64'];
 }
 
-export function buildSeccompProfile(): SeccompProfile {
-  const denied = new Set(Object.keys(DENIED_SYSCALLS));
-  const leaked = ALLOWED_SYSCALLS.filter((n) => denied.has(n));
-  if (leaked.length) throw new Error(`seccomp allowlist contains denied syscalls: ${leaked.join(', ')}`);
+/**
+ * One policy entry as profile rules. A conditional entry becomes ALLOW rules for the permitted arguments (several
+ * args in one rule are ANDed, so each permitted value is a rule of its own); the rest falls to the default EPERM.
+ */
+function rulesFor(d: SyscallDeny): SeccompProfileRule[] {
+  if (d.arg0AnyBits !== undefined) {
+    // MASKED_EQ: allowed when (arg0 & mask) == 0, i.e. none of the refused bits is set.
+    return [{ names: [d.name], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: d.arg0AnyBits, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }], comment: d.why }];
+  }
+  if (d.arg0AllowOnly) {
+    return d.arg0AllowOnly.map((v) => ({ names: [d.name], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: v, valueTwo: 0, op: 'SCMP_CMP_EQ' }], comment: d.why }));
+  }
+  return [{ names: [d.name], action: 'SCMP_ACT_ERRNO', errnoRet: ERRNO[d.answer], comment: d.why }];
+}
+
+export function buildSeccompProfile(opts: SyscallPolicyOptions = {}): SeccompProfile {
+  const policy = syscallPolicy(opts);
+  const refused = new Set(policy.map((d) => d.name));
+  const leaked = ALLOWED_SYSCALLS.filter((n) => refused.has(n));
+  if (leaked.length) throw new Error(`seccomp allowlist contains syscalls the policy refuses or filters: ${leaked.join(', ')}`);
   return {
     defaultAction: 'SCMP_ACT_ERRNO',
-    defaultErrnoRet: EPERM,
+    defaultErrnoRet: ERRNO.EPERM,
     architectures: architectures(),
-    syscalls: [
-      { names: [...ALLOWED_SYSCALLS].sort(), action: 'SCMP_ACT_ALLOW' },
-      {
-        names: ['clone'],
-        action: 'SCMP_ACT_ALLOW',
-        // MASKED_EQ: allowed when (flags & mask) == 0, i.e. no CLONE_NEW* flag is set.
-        args: [{ index: 0, value: CLONE_NAMESPACE_MASK, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
-        comment: 'threads and fork, never new namespaces',
-      },
-      { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS, comment: DENIED_SYSCALLS.clone3 },
-    ],
+    syscalls: [{ names: [...ALLOWED_SYSCALLS].sort(), action: 'SCMP_ACT_ALLOW' }, ...policy.flatMap(rulesFor)],
   };
 }
 
-let cached: string | undefined;
+const cached = new Map<boolean, string>();
 
 /** The profile as the JSON string Docker takes in `SecurityOpt: ['seccomp=' + json]`. */
-export function seccompProfileJson(): string {
-  return (cached ??= JSON.stringify(buildSeccompProfile()));
+export function seccompProfileJson(opts: SyscallPolicyOptions = {}): string {
+  const inet = !!opts.inet;
+  let json = cached.get(inet);
+  if (!json) cached.set(inet, (json = JSON.stringify(buildSeccompProfile({ inet }))));
+  return json;
 }

@@ -1,5 +1,5 @@
 // The per-process rlimits of a sandbox, derived from the task's limits, as `prlimit` arguments.
-import type { Limits } from '../../contract/limits.js';
+import { SANDBOX_FILE_LIMITS, type Limits } from '../../contract/limits.js';
 
 export interface Rlimits {
   /** RLIMIT_CPU seconds: soft sends SIGXCPU, hard SIGKILL (whole seconds: the cgroup watchdog is the fine-grained check). */
@@ -26,8 +26,8 @@ export function rlimitsFor(limits: Pick<Limits, 'cpuMillis' | 'pids'>, opts: Rli
   return {
     cpuSoft,
     cpuHard: cpuSoft + 1,
-    nofile: opts.nofile ?? 256,
-    fsize: opts.fsizeBytes ?? 16 * 1024 * 1024,
+    nofile: opts.nofile ?? SANDBOX_FILE_LIMITS.openFiles,
+    fsize: opts.fsizeBytes ?? SANDBOX_FILE_LIMITS.fileSizeBytes,
     nproc: Math.max(1, limits.pids) + SANDBOX_OVERHEAD_PROCS,
     core: 0,
   };

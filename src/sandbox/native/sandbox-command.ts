@@ -1,8 +1,10 @@
-// Builds the argv that runs one agent in a fresh sandbox: join cgroups → setpriv (uid, pdeathsig) → prlimit → bwrap.
+// Builds the argv that runs one agent in a fresh sandbox: close inherited fds, join cgroups → setpriv (uid, pdeathsig) → prlimit → bwrap.
 import { prlimitArgs, type Rlimits } from './rlimits.js';
 
 export interface SandboxTools {
   sh: string;
+  /** Runs the first step: dash cannot close descriptors above 9, bash can. */
+  bash: string;
   setpriv: string;
   prlimit: string;
   bwrap: string;
@@ -32,11 +34,23 @@ export const SANDBOX_HOSTNAME = 'ari';
 /** Exit code of the cgroup-join wrapper when the kernel refuses the pid: the agent never ran. */
 export const JOIN_FAILED_EXIT = 125;
 
+/** bash that closes every descriptor of the shell but `keep` (a glob over /proc/$$/fd: no helper binary needed). */
+export function closeInheritedScript(keep: readonly number[]): string {
+  return `for f in /proc/$$/fd/*; do f=\${f##*/}; case $f in ${keep.join('|')}) ;; *) eval "exec $f>&-";; esac; done`;
+}
+
+/** bash options for our scripts: with stdin a socket, bash thinks rshd started it and would source root's ~/.bashrc. */
+export const BASH_OPTIONS = ['--norc', '--noprofile'];
+
 /**
- * Joining the cgroup is race-free because the process joins itself before exec'ing setpriv: bwrap, the
- * agent and every descendant inherit the cgroup at fork, so no process of the sandbox ever runs outside it.
+ * The first step, as root. It closes every descriptor but stdio and the ones bwrap is handed: Node marks only
+ * its own descriptors close-on-exec, so whatever the daemon inherited (a supervisor's pipe, a host file on fd 40)
+ * would otherwise reach the agent. Then it joins the cgroups, race-free because the process joins itself before
+ * exec'ing setpriv: bwrap, the agent and every descendant inherit the cgroup at fork.
  */
-const JOIN_SCRIPT = `while [ "$1" != -- ]; do echo $$ > "$1" || exit ${JOIN_FAILED_EXIT}; shift; done; shift; exec "$@"`;
+function joinScript(keep: readonly number[]): string {
+  return `${closeInheritedScript(keep)}; while [ "$1" != -- ]; do echo $$ > "$1" || exit ${JOIN_FAILED_EXIT}; shift; done; shift; exec "$@"`;
+}
 
 export function bwrapArgs(spec: SandboxSpec): string[] {
   const [bin] = spec.command;
@@ -68,6 +82,6 @@ export function sandboxCommand(tools: SandboxTools, spec: SandboxSpec): { file: 
     tools.prlimit, ...prlimitArgs(spec.rlimits), '--',
     tools.bwrap, ...bwrapArgs(spec),
   ];
-  if (spec.cgroupProcs.length === 0) return { file: chain[0], args: chain.slice(1) };
-  return { file: tools.sh, args: ['-c', JOIN_SCRIPT, 'ari-sandbox', ...spec.cgroupProcs, '--', ...chain] };
+  const keep = [0, 1, 2, ...[spec.seccompFd, spec.statusFd].filter((fd): fd is number => fd !== undefined)];
+  return { file: tools.bash, args: [...BASH_OPTIONS, '-c', joinScript(keep), 'ari-sandbox', ...spec.cgroupProcs, '--', ...chain] };
 }

@@ -1,14 +1,18 @@
-// Rewrites one function body: per-segment fuel charges, checks at entry and loop headers, index fixes.
+// Rewrites one function body: per-segment fuel charges, budget tests where needed, sized operators, index fixes.
+import { rewriteSized, isSized, type BulkContext } from './bulk-ops.js';
+import { CHECK_EVERY_FUEL } from './costs.js';
+import { FuelCounter } from './fuel-counter.js';
 import { InstrumentError } from './instrument-error.js';
 import * as opcodes from './opcodes.js';
 import { Reader } from './reader.js';
+import { FrameStack } from './frame-stack.js';
 import { Writer } from './writer.js';
 
 // Plain local constants: imported bindings are read through a getter on every access under tsx.
 const { OP, readOpcode, skipImmediates, valueType } = opcodes;
 const { nop: NOP, block: BLOCK, loop: LOOP, if: IF, else: ELSE, end: END, br: BR, brIf: BR_IF, brTable: BR_TABLE,
   return: RETURN, call: CALL, callIndirect: CALL_INDIRECT, returnCall: RETURN_CALL, returnCallIndirect: RETURN_CALL_INDIRECT,
-  memoryGrow: MEMORY_GROW, refFunc: REF_FUNC } = OP;
+  refFunc: REF_FUNC } = OP;
 
 export interface FuelContext {
   /** Index of the function in the original module, for error messages. */
@@ -16,21 +20,30 @@ export interface FuelContext {
   paramCount: number;
   fuelGlobal: number;
   outOfFuelFunc: number;
+  /** Functions below this (original) index are imports: a call to one tests the budget first. */
+  importedFuncs: number;
   remapFunc: (index: number) => number;
-  growHelper: (memIdx: number) => number;
   /** Parameter count of a type index (block types). */
   typeParamCount: (typeIndex: number) => number;
   /** A type index for `[params of typeIndex] -> [same params]`, added to the module on demand. */
   paramsOnlyType: (typeIndex: number) => number;
+  /** Everything the sized operators need except the counter and scratch locals. */
+  bulk: Omit<BulkContext, 'counter' | 'n32' | 'r32'>;
+  /** Called every few thousand operators: throws when preparation has taken too long. */
+  checkTime?: () => void;
 }
 
 /**
  * Charging rule (so fuel can be counted by hand): every original operator costs 1 except the
- * structural markers `block`, `loop`, `else`, `end` and `nop`, which cost 0 (as in Wasmtime). A body
- * is cut into segments, a new one starting at function entry and right after every `loop`, `if`,
- * `else` and `end`; entering a segment charges the cost of all its operators, even if a branch later
- * leaves it early. A counter below zero calls `out_of_fuel`: tested at function entry after the first
- * charge, and at each loop header before the charge (so a refuelled loop is not charged twice).
+ * structural markers `block`, `loop`, `else`, `end` and `nop`, which cost 0 (as in Wasmtime); sized
+ * operators cost 1 plus their size (costs.ts). A body is cut into segments, a new one starting at
+ * function entry and right after every `loop`, `if`, `else` and `end`; entering a segment charges the
+ * cost of all its operators, even if a branch later leaves it early. A counter below zero calls
+ * `out_of_fuel`. Tested: at function entry after the first charge, at each loop header before the
+ * charge (so a refuelled loop is not charged twice), before a call that may reach the host (imports,
+ * call_indirect), before every sized operator runs, and after a segment once CHECK_EVERY_FUEL may have
+ * been charged on some path since the last test. Exported functions test once more on the way out
+ * (instrument.ts wraps them), so a run that spent more than its budget never returns normally.
  *
  * Speed: functions with loops keep the counter in a local, stored to the global around calls and on
  * every way out; loop-free functions use the global directly. A loop's refuel call is hoisted out of
@@ -54,95 +67,99 @@ export function rewriteBody(body: Uint8Array, ctx: FuelContext): Uint8Array {
   const codeStart = r.pos;
   const useLocal = hasLoop(r, where);
   r.pos = codeStart;
-  const L = locals;
-  const G = ctx.fuelGlobal;
-  // One extra i64 local: the counter when useLocal, else scratch for the entry test.
-  out.u32(groups + 1).bytes(declared.finish()).ops(0x01, 0x7e);
-
-  const load = (w: Writer) => (useLocal ? w.u8(0x20).u32(L) : w.u8(0x23).u32(G));
-  const store = (w: Writer) => (useLocal ? w.u8(0x21).u32(L) : w.u8(0x24).u32(G));
-  const flush = (w: Writer) => (useLocal ? w.u8(0x20).u32(L).u8(0x24).u32(G) : w);
-  const reload = (w: Writer) => (useLocal ? w.u8(0x23).u32(G).u8(0x21).u32(L) : w);
-  const refuel = (w: Writer) => reload(flush(w).u8(0x10).u32(ctx.outOfFuelFunc));
-  const charge = (n: number) => {
-    if (n > 0) store(load(out).u8(0x42).s64(n).u8(0x7d));
-  };
-  /** The first segment: charge, then test the charged value. */
-  const entry = (n: number) => {
-    out.u8(0x23).u32(G).u8(0x42).s64(n).ops(0x7d, 0x22).u32(L);
-    if (!useLocal) out.u8(0x24).u32(G).u8(0x20).u32(L);
-    refuel(out.ops(0x42, 0x00, 0x53, 0x04, 0x40)).u8(0x0b);
-  };
+  // Extra locals: one i64 (the counter when useLocal, else scratch for the entry test), two i32 scratch.
+  out.u32(groups + 2).bytes(declared.finish()).ops(0x01, 0x7e, 0x02, 0x7f);
+  const counter = new FuelCounter(useLocal, locals, ctx.fuelGlobal, ctx.outOfFuelFunc);
+  const bulk: BulkContext = { ...ctx.bulk, counter, n32: locals + 1, r32: locals + 2 };
+  const frames = new FrameStack();
 
   const seg = new Writer();
   let segOps = 0;
+  let segHasCall = false;
   let first = true;
+  let acc = 0; // most fuel charged since the last test on any path reaching here
+  const segTargets: number[] = []; // frames that branches in this segment leave to
   const closeSegment = () => {
-    if (first) entry(segOps);
-    else charge(segOps);
+    if (first) counter.entry(out, segOps);
+    else counter.charge(out, segOps);
+    acc = first ? 0 : acc + segOps;
+    if (acc >= CHECK_EVERY_FUEL) {
+      counter.test(out);
+      acc = 0;
+    }
+    for (const f of segTargets) frames.branchFrom(f, acc);
+    // A callee tests at entry, which covers everything charged here (charges precede the segment's code).
+    if (segHasCall) acc = 0;
     first = false;
     out.bytes(seg.finish());
     seg.reset();
     segOps = 0;
+    segHasCall = false;
+    segTargets.length = 0;
   };
-  /** Labels inserted just outside each open frame (3 for a metered loop); frame 0 is the function. */
-  const inserted: number[] = [0];
-  const depth = () => inserted.length - 1;
-  const relabel = (d: number) => {
-    let extra = 0;
-    for (let k = 0; k < d; k++) extra += inserted[inserted.length - 1 - k]!;
-    return d + extra;
+  const branch = (d: number) => {
+    if (d === frames.depth) flush(seg);
+    else segTargets.push(frames.depth - d);
+    return frames.relabel(d);
+  };
+  const flush = (w: Writer) => counter.flush(w);
+  const beforeCall = (mayReachHost: boolean) => {
+    flush(seg);
+    if (mayReachHost) counter.test(seg);
+    segHasCall = true;
   };
 
-  for (;;) {
+  for (let ops = 0; ; ops++) {
     if (r.done) throw new InstrumentError(`${where}: body ends without end`);
+    if ((ops & 4095) === 4095) ctx.checkTime?.();
     const start = r.pos;
     const code = readOpcode(r, where);
     if (code !== BLOCK && code !== LOOP && code !== ELSE && code !== END && code !== NOP) segOps++;
+    if (isSized(code)) {
+      rewriteSized(code, r, seg, bulk);
+      continue;
+    }
     switch (code) {
       case CALL:
       case RETURN_CALL: {
-        const f = ctx.remapFunc(r.u32());
-        flush(seg).u8(code).u32(f);
-        if (code === CALL) reload(seg);
+        const original = r.u32();
+        beforeCall(original < ctx.importedFuncs);
+        seg.u8(code).u32(ctx.remapFunc(original));
+        if (code === CALL) counter.reload(seg);
         continue;
       }
       case CALL_INDIRECT:
       case RETURN_CALL_INDIRECT:
         skipImmediates(r, code, where);
-        flush(seg).copy(body, start, r.pos);
-        if (code === CALL_INDIRECT) reload(seg);
+        beforeCall(true);
+        seg.copy(body, start, r.pos);
+        if (code === CALL_INDIRECT) counter.reload(seg);
         continue;
       case REF_FUNC:
         seg.u8(code).u32(ctx.remapFunc(r.u32()));
-        continue;
-      case MEMORY_GROW:
-        seg.u8(CALL).u32(ctx.growHelper(r.u32()));
         continue;
       case RETURN:
         flush(seg).u8(code);
         continue;
       case BR:
-      case BR_IF: {
-        const d = r.u32();
-        if (d === depth()) flush(seg);
-        seg.u8(code).u32(relabel(d));
+      case BR_IF:
+        seg.u8(code).u32(branch(r.u32()));
         continue;
-      }
       case BR_TABLE: {
+        const n = r.u32();
         const labels: number[] = [];
-        for (let n = r.u32(); n >= 0; n--) labels.push(r.u32());
-        if (labels.includes(depth())) flush(seg);
-        seg.u8(code).u32(labels.length - 1);
-        for (const d of labels) seg.u32(relabel(d));
+        for (let i = 0; i <= n; i++) labels.push(r.u32());
+        if (labels.includes(frames.depth)) flush(seg);
+        seg.u8(code).u32(n);
+        for (const d of labels) seg.u32(d === frames.depth ? frames.relabel(d) : branch(d));
         continue;
       }
       case BLOCK:
       case IF: {
         skipImmediates(r, code, where);
         seg.copy(body, start, r.pos);
-        inserted.push(0);
         if (code === IF) closeSegment();
+        frames.push(code === IF ? 'if' : 'block', acc);
         continue;
       }
       case LOOP: {
@@ -153,26 +170,29 @@ export function rewriteBody(body: Uint8Array, ctx: FuelContext): Uint8Array {
         if (params) seg.u8(BLOCK).s64(ctx.paramsOnlyType(bt));
         else seg.ops(BLOCK, 0x40);
         seg.u8(LOOP).bytes(btBytes);
-        inserted.push(3);
+        frames.push('loop', acc);
         closeSegment();
-        load(out).ops(0x42, 0x00, 0x53, BR_IF, 0x01);
+        counter.load(out).ops(0x42, 0x00, 0x53, BR_IF, 0x01);
+        acc = 0;
         continue;
       }
       case ELSE:
         seg.u8(code);
         closeSegment();
+        acc = frames.enterElse(acc);
         continue;
       case END: {
-        if (depth() === 0) {
+        if (frames.depth === 0) {
           flush(seg).u8(code);
           closeSegment();
           if (!r.done) throw new InstrumentError(`${where}: bytes after the final end`);
           return out.finish();
         }
-        const wasLoop = inserted.pop() === 3;
         seg.u8(code);
         closeSegment();
-        if (wasLoop) refuel(out.ops(BR, 0x02, END)).ops(BR, 0x00, END, END);
+        const { wasLoop, acc: after } = frames.pop(acc);
+        acc = after;
+        if (wasLoop) counter.refuel(out.ops(BR, 0x02, END)).ops(BR, 0x00, END, END);
         continue;
       }
       default:

@@ -1,30 +1,38 @@
 // Public entry: validates a core module, then meters fuel, bounds memory and tables, and checks imports.
-import { rewriteBody } from './fuel.js';
+import { AddedFunctions } from './added-functions.js';
+import { appendVec, tableEntryCap, writeImports, writeMemories, writeTables, type Caps } from './bound-sections.js';
+import { chunkedHelperBody, growHelperBody, type HelperGlobals } from './bulk-helpers.js';
+import { elementBytes } from './costs.js';
+import { exportWrapperBody } from './export-wrapper.js';
+import { checkFootprint, footprintOf, type Footprint } from './footprint.js';
+import { rewriteBody, type FuelContext } from './fuel.js';
 import { rewriteElements, rewriteGlobals, writeExports, type Remap } from './index-remap.js';
 import { InstrumentError } from './instrument-error.js';
-import {
-  clampLimits, DEFAULT_MAX_TABLE_ENTRIES, entries, growHelperBody, memoryCapPages, pages, writeLimits,
-} from './memory-clamp.js';
-import { KINDS, readLayout, type Export, type ExternKind, type Import, type Layout } from './module-layout.js';
+import { DEFAULT_MAX_TABLE_ENTRIES, memoryCapPages } from './memory-clamp.js';
+import { readLayout, type Export, type ExternKind, type Layout } from './module-layout.js';
 import { Reader } from './reader.js';
 import { putSection, readSections, SEC, writeModule } from './sections.js';
 import { Writer } from './writer.js';
 
 export { InstrumentError };
-export type { ExternKind };
+export type { ExternKind, Footprint };
 
-/** Names the instrumented module uses to talk to the host. */
+/** Names the instrumented module uses to talk to the host (.notes/wasm-instrument-interface.md). */
 export const ARI = {
   importModule: '__ari',
   outOfFuel: 'out_of_fuel',
   fuelGlobal: '__ari_fuel',
   memMaxPagesGlobal: '__ari_mem_max_pages',
   oomGlobal: '__ari_oom',
+  extraBytesGlobal: '__ari_extra_bytes',
   startExport: '__ari_start',
 } as const;
 
 export interface InstrumentOptions {
-  /** Ceiling on linear memory in bytes: declared maxima are clamped to floor(this/65536) pages; a larger initial size is an error. */
+  /**
+   * Ceiling on what an instance holds, in bytes: memory maxima are clamped to floor(this/65536) pages,
+   * table maxima to what fits; declared minimums (memories + tables + globals) above it are an error.
+   */
   maxMemoryBytes: number;
   /** Imports the module may have; anything else is an InstrumentError naming the import. */
   allowImport: (module: string, name: string, kind: ExternKind) => boolean;
@@ -36,6 +44,8 @@ export interface InstrumentOptions {
    * before the host could grant any fuel).
    */
   deferStart?: boolean;
+  /** Preparation taking longer than this (validation + rewriting) is an InstrumentError. Default: no limit. */
+  maxPrepareMillis?: number;
 }
 
 export interface InstrumentedModule {
@@ -47,71 +57,110 @@ export interface InstrumentedModule {
   hasStart: boolean;
   /** Initial value of `__ari_mem_max_pages`. */
   memoryCapPages: number;
+  /** What one instance holds before running; `extraBytes` is the initial `__ari_extra_bytes`. */
+  footprint: Footprint;
 }
 
 export function instrumentModule(original: Uint8Array, opts: InstrumentOptions): InstrumentedModule {
+  const checkTime = prepareClock(opts.maxPrepareMillis);
   // Validate first: rewriting could otherwise turn an invalid module into a valid one.
   if (!WebAssembly.validate(original as Uint8Array<ArrayBuffer>)) throw new InstrumentError('invalid module: WebAssembly.validate rejected it');
+  checkTime('validating');
   const sections = readSections(original).filter((s) => s.id !== SEC.custom);
   if (sections.some((s) => s.id === SEC.tag)) throw new InstrumentError('tag section found (exception handling is not supported)');
   const layout = readLayout(sections);
   checkNames(layout, opts);
-  const capPages = memoryCapPages(opts.maxMemoryBytes);
-  const tableCap = opts.maxTableEntries ?? DEFAULT_MAX_TABLE_ENTRIES;
+  const caps: Caps = { pages: memoryCapPages(opts.maxMemoryBytes), tableEntries: tableEntryCap(opts.maxTableEntries ?? DEFAULT_MAX_TABLE_ENTRIES, opts.maxMemoryBytes) };
+  const memories = writeMemories(layout, caps); // a single memory over the cap gets its own message
+  const footprint = footprintOf(layout);
+  checkFootprint(layout, footprint, opts.maxMemoryBytes);
   const deferStart = opts.deferStart ?? true;
 
-  const ownTypes = layout.typeParams.length; // [] -> [] then [i32] -> [i32]
+  // Own types after the module's: [] -> [], [i32] -> [i32], [i32 i32 i32] -> [], then loop types.
+  const t = { void: layout.typeParams.length, grow: layout.typeParams.length + 1, bulk: layout.typeParams.length + 2 };
   const oofFunc = layout.importedFuncs;
   const remap: Remap = (f) => (f < layout.importedFuncs ? f : f + 1);
-  const growBase = layout.importedFuncs + 1 + layout.funcTypes.length;
   const globalBase = layout.importedGlobals + layout.definedGlobals;
-  const g = { fuel: globalBase, maxPages: globalBase + 1, oom: globalBase + 2 };
+  const hg: HelperGlobals = {
+    fuel: globalBase, maxPages: globalBase + 1, oom: globalBase + 2, extraBytes: globalBase + 3,
+    outOfFuelFunc: oofFunc, memoryCount: layout.memories.length,
+  };
   const find = (id: number) => sections.find((s) => s.id === id)?.payload;
+  const added = new AddedFunctions(layout.importedFuncs + 1 + layout.funcTypes.length);
 
-  // Code first: loops with parameters ask for extra `[P] -> [P]` types.
+  // Code first: loops with parameters ask for extra `[P] -> [P]` types, sized operators for helpers.
   const loopTypes = new Map<number, number>();
-  const paramsOnlyType = (t: number) => {
-    let idx = loopTypes.get(t);
-    if (idx === undefined) loopTypes.set(t, (idx = ownTypes + 2 + loopTypes.size));
+  const paramsOnlyType = (ty: number) => {
+    let idx = loopTypes.get(ty);
+    if (idx === undefined) loopTypes.set(ty, (idx = t.bulk + 1 + loopTypes.size));
     return idx;
   };
-  const code = writeCode(find(SEC.code), layout, (index, paramCount) => ({
-    funcIndex: index, paramCount, fuelGlobal: g.fuel, outOfFuelFunc: oofFunc, remapFunc: remap,
-    typeParamCount: (t: number) => layout.typeParams[t]!.length,
-    paramsOnlyType,
-    growHelper: (m: number) => {
-      if (m >= layout.memories.length) throw new InstrumentError(`function ${index}: memory.grow of missing memory ${m}`);
-      return growBase + m;
+  const memory = (m: number, where: number) => {
+    if (m >= layout.memories.length) throw new InstrumentError(`function ${where}: memory ${m} does not exist`);
+    return m;
+  };
+  const ctxFor = (index: number, paramCount: number): FuelContext => ({
+    funcIndex: index, paramCount, fuelGlobal: hg.fuel, outOfFuelFunc: oofFunc, importedFuncs: layout.importedFuncs,
+    remapFunc: remap, typeParamCount: (ty) => layout.typeParams[ty]!.length, paramsOnlyType, checkTime: () => checkTime(`instrumenting function ${index}`),
+    bulk: {
+      globals: hg,
+      elementBytes: (table) => elementBytes(layout.tables[table]?.refType ?? 0x70),
+      growHelper: (m) => added.get(`grow ${memory(m, index)}`, t.grow, () => growHelperBody(m, hg)),
+      fillHelper: (m) => added.get(`fill ${memory(m, index)}`, t.bulk, () => chunkedHelperBody('fill', m, m)(hg)),
+      copyHelper: (d, s) => added.get(`copy ${memory(d, index)} ${memory(s, index)}`, t.bulk, () => chunkedHelperBody('copy', d, s)(hg)),
     },
-  }), { maxPages: g.maxPages, oom: g.oom });
-  const loopTypeBytes = [...loopTypes.keys()].map((t) => {
-    const p = layout.typeParams[t]!;
+  });
+  const code = rewriteCode(find(SEC.code), layout, ctxFor, checkTime);
+
+  // Every exported function (and the deferred start) returns through a wrapper that tests the budget.
+  const exports: Export[] = layout.exports.map((e) => (e.kind === 'func' ? { ...e, index: wrap(e.index) } : e));
+  function wrap(f: number): number {
+    const type = f < layout.importedFuncs ? layout.imports.filter((i) => i.kind === 'func')[f]!.typeIndex! : layout.funcTypes[f - layout.importedFuncs]!;
+    return added.get(`export ${f}`, type, () => exportWrapperBody(remap(f), layout.typeParams[type]!.length, hg.fuel, oofFunc));
+  }
+  exports.push(
+    { name: ARI.fuelGlobal, kind: 'global', index: hg.fuel }, { name: ARI.memMaxPagesGlobal, kind: 'global', index: hg.maxPages },
+    { name: ARI.oomGlobal, kind: 'global', index: hg.oom }, { name: ARI.extraBytesGlobal, kind: 'global', index: hg.extraBytes },
+  );
+  if (layout.start !== undefined && deferStart) exports.push({ name: ARI.startExport, kind: 'func', index: wrap(layout.start) });
+
+  const loopTypeBytes = [...loopTypes.keys()].map((ty) => {
+    const p = layout.typeParams[ty]!;
     return [0x60, p.length, ...p, p.length, ...p];
   });
-  putSection(sections, SEC.type, appendVec(find(SEC.type), [[0x60, 0, 0], [0x60, 1, 0x7f, 1, 0x7f], ...loopTypeBytes]));
-  putSection(sections, SEC.import, writeImports(layout, capPages, tableCap, ownTypes));
-  putSection(sections, SEC.function, appendVec(find(SEC.function), layout.memories.map(() => u32(ownTypes + 1))));
-  putSection(sections, SEC.table, writeTables(layout, tableCap));
-  putSection(sections, SEC.memory, writeMemories(layout, capPages));
-  const newGlobals = [[0x7e, 1, 0x42, 0, 0x0b], [0x7f, 1, 0x41, ...sleb(capPages), 0x0b], [0x7f, 1, 0x41, 0, 0x0b]];
+  putSection(sections, SEC.type, appendVec(find(SEC.type), [[0x60, 0, 0], [0x60, 1, 0x7f, 1, 0x7f], [0x60, 3, 0x7f, 0x7f, 0x7f, 0], ...loopTypeBytes]));
+  putSection(sections, SEC.import, writeImports(layout, caps, [{ module: ARI.importModule, name: ARI.outOfFuel, kind: 'func', typeIndex: t.void }]));
+  putSection(sections, SEC.function, appendVec(find(SEC.function), added.typeIndices().map(u32)));
+  putSection(sections, SEC.table, writeTables(layout, caps));
+  putSection(sections, SEC.memory, memories);
+  const newGlobals = [[0x7e, 1, 0x42, 0, 0x0b], [0x7f, 1, 0x41, ...sleb(caps.pages), 0x0b], [0x7f, 1, 0x41, 0, 0x0b], [0x7e, 1, 0x42, ...sleb(footprint.extraBytes), 0x0b]];
   putSection(sections, SEC.global, rewriteGlobals(find(SEC.global), remap, newGlobals.map((b) => new Uint8Array(b))));
-  const exports: Export[] = layout.exports.map((e) => (e.kind === 'func' ? { ...e, index: remap(e.index) } : e));
-  exports.push({ name: ARI.fuelGlobal, kind: 'global', index: g.fuel }, { name: ARI.memMaxPagesGlobal, kind: 'global', index: g.maxPages }, { name: ARI.oomGlobal, kind: 'global', index: g.oom });
-  if (layout.start !== undefined && deferStart) exports.push({ name: ARI.startExport, kind: 'func', index: remap(layout.start) });
   putSection(sections, SEC.export, writeExports(exports));
   putSection(sections, SEC.start, layout.start === undefined || deferStart ? null : u32(remap(layout.start)));
   const elements = find(SEC.element);
   if (elements) putSection(sections, SEC.element, rewriteElements(elements, remap));
-  putSection(sections, SEC.code, code);
+  putSection(sections, SEC.code, code.length + added.count ? appendVec(u32(0), [...code, ...added.writeBodies().map(sized)]) : null);
 
   const bytes = writeModule(sections);
   if (!WebAssembly.validate(bytes)) throw new InstrumentError('internal error: the instrumented module does not validate');
+  checkTime('checking the result');
   return {
     bytes,
     imports: layout.imports.map(({ module, name, kind }) => ({ module, name, kind })),
     exports: layout.exports.map(({ name, kind }) => ({ name, kind })),
     hasStart: layout.start !== undefined,
-    memoryCapPages: capPages,
+    memoryCapPages: caps.pages,
+    footprint,
+  };
+}
+
+/** A `checkTime(stage)` that throws once `limitMs` has passed since preparation began. */
+function prepareClock(limitMs: number | undefined): (stage: string) => void {
+  if (limitMs === undefined) return () => {};
+  const start = performance.now();
+  return (stage) => {
+    const ms = performance.now() - start;
+    if (ms > limitMs) throw new InstrumentError(`preparation took longer than ${limitMs} ms (${Math.round(ms)} ms, while ${stage}); the module is too large or too complex to prepare`);
   };
 }
 
@@ -127,65 +176,19 @@ function checkNames(layout: Layout, opts: InstrumentOptions): void {
 
 const u32 = (v: number) => new Writer().u32(v).finish();
 const sleb = (v: number) => [...new Writer().s64(v).finish()];
+const sized = (body: Uint8Array) => new Writer().u32(body.length).bytes(body).finish();
 
-/** A vector section with raw entries appended (the count is re-encoded, the old entries copied). */
-function appendVec(payload: Uint8Array | undefined, extra: (number[] | Uint8Array)[]): Uint8Array {
-  const r = new Reader(payload ?? new Uint8Array([0]));
-  const w = new Writer().u32(r.u32() + extra.length).bytes(r.buf.subarray(r.pos));
-  for (const e of extra) w.bytes(e instanceof Uint8Array ? e : new Uint8Array(e));
-  return w.finish();
-}
-
-function writeImports(layout: Layout, capPages: number, tableCap: number, voidType: number): Uint8Array {
-  const all: Import[] = [...layout.imports, { module: ARI.importModule, name: ARI.outOfFuel, kind: 'func', typeIndex: voidType }];
-  const w = new Writer().u32(all.length);
-  let mem = 0;
-  let table = 0;
-  for (const i of all) {
-    w.name(i.module).name(i.name).u8(KINDS.indexOf(i.kind));
-    if (i.kind === 'func') w.u32(i.typeIndex!);
-    else if (i.kind === 'tag') w.u8(0).u32(i.typeIndex!);
-    else if (i.kind === 'global') w.u8(i.valType!).u8(i.mutable!);
-    else if (i.kind === 'memory') writeLimits(w, clampLimits(i.limits!, capPages, `imported memory ${mem++}`, pages));
-    else writeLimits(w.u8(i.valType!), clampLimits(i.limits!, tableCap, `imported table ${table++}`, entries));
-  }
-  return w.finish();
-}
-
-function writeTables(layout: Layout, cap: number): Uint8Array | null {
-  const imported = layout.imports.filter((i) => i.kind === 'table').length;
-  const defined = layout.tables.slice(imported);
-  if (!defined.length) return null;
-  const w = new Writer().u32(defined.length);
-  defined.forEach((t, i) => writeLimits(w.u8(t.refType), clampLimits(t.limits, cap, `table ${imported + i}`, entries)));
-  return w.finish();
-}
-
-function writeMemories(layout: Layout, capPages: number): Uint8Array | null {
-  const imported = layout.imports.filter((i) => i.kind === 'memory').length;
-  const defined = layout.memories.slice(imported);
-  if (!defined.length) return null;
-  const w = new Writer().u32(defined.length);
-  defined.forEach((m, i) => writeLimits(w, clampLimits(m, capPages, `memory ${imported + i}`, pages)));
-  return w.finish();
-}
-
-type ContextFor = (funcIndex: number, paramCount: number) => Parameters<typeof rewriteBody>[1];
-
-function writeCode(payload: Uint8Array | undefined, layout: Layout, ctxFor: ContextFor, growGlobals: { maxPages: number; oom: number }): Uint8Array | null {
+/** The rewritten bodies of the module's own functions, each length-prefixed. */
+function rewriteCode(payload: Uint8Array | undefined, layout: Layout, ctxFor: (i: number, params: number) => FuelContext, checkTime: (stage: string) => void): Uint8Array[] {
   const r = new Reader(payload ?? new Uint8Array([0]));
   const n = r.u32();
   if (n !== layout.funcTypes.length) throw new InstrumentError('invalid module: function and code section counts differ');
-  const w = new Writer().u32(n + layout.memories.length);
+  const out: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
     const body = r.bytes(r.u32());
     const index = layout.importedFuncs + i;
-    const out = rewriteBody(body, ctxFor(index, layout.typeParams[layout.funcTypes[i]!]!.length));
-    w.u32(out.length).bytes(out);
+    checkTime(`instrumenting function ${index}`);
+    out.push(sized(rewriteBody(body, ctxFor(index, layout.typeParams[layout.funcTypes[i]!]!.length))));
   }
-  layout.memories.forEach((_, m) => {
-    const body = growHelperBody(m, growGlobals);
-    w.u32(body.length).bytes(body);
-  });
-  return n + layout.memories.length ? w.finish() : null;
+  return out;
 }

@@ -35,6 +35,17 @@ export class Writer {
   }
 
   u32(v: number): this {
+    // Inline fast path: this runs for every immediate of every rewritten operator.
+    if (v >= 0 && v <= 0xffffffff) {
+      this.reserve(5);
+      let x = v >>> 0;
+      while (x >= 0x80) {
+        this.buf[this.len++] = (x & 0x7f) | 0x80;
+        x >>>= 7;
+      }
+      this.buf[this.len++] = x;
+      return this;
+    }
     this.scratch.length = 0;
     encodeU32(v, this.scratch);
     return this.ops(...this.scratch);

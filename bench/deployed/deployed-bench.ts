@@ -1,0 +1,81 @@
+// The deployed layout operators run: `ari serve` in its own process (default on-disk journal, info logs to a file),
+// a bare grpc-js echo server in a second and the load generators in a third, interleaved rounds in one run.
+import { execFileSync } from 'node:child_process';
+import type { BenchSection } from '../run.js';
+import { fmt } from '../stats.js';
+import { rssMiB, runScript, serveDaemon } from './processes.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SEQ = Number(process.env.BENCH_SEQ ?? 2000);
+const IN_FLIGHT = [1, 8, 64, 256];
+const PAR = Number(process.env.BENCH_PAR ?? 4000);
+
+interface ClientReport { seq: { p50Ms: number; p99Ms: number }; par: Record<string, { throughput: number }> }
+
+const serverToml = (agents: string) => `[server]\nlisten = "127.0.0.1:{{PORT}}"\nmetrics = "127.0.0.1:{{METRICS_PORT}}"\n` +
+  `[runtimes.wasm]\nworkers = 2\nconcurrency = 64\nqueue = 10000\n${agents}`;
+const wasmAgent = (id: string) => `[[agents]]\nid = "${id}"\nruntime = "wasm"\nmodule = "{{FIXTURES}}/math/math.wasm"\nmanifest = "{{FIXTURES}}/math/manifest.json"\n`;
+
+async function load(target: string, agent: string): Promise<ClientReport> {
+  const spec = IN_FLIGHT.map((n) => `${n}:${n === 1 ? Math.min(PAR, 1000) : PAR}`).join(',');
+  const { line } = await runScript('load-client.ts', [target, agent, String(SEQ), spec]);
+  return JSON.parse(line) as ClientReport;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
+
+export async function deployedSection(): Promise<BenchSection> {
+  const { line: echoAddress, child: echo } = await runScript('echo-server.ts', [], { keep: true });
+  const ari = await serveDaemon(serverToml(wasmAgent('math')));
+  try {
+    const es: ClientReport[] = [];
+    const ws: ClientReport[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      es.push(await load(echoAddress, 'math'));
+      ws.push(await load(ari.address, 'math'));
+    }
+    const p50 = es.map((e, i) => ws[i]!.seq.p50Ms / e.seq.p50Ms);
+    const thr = (n: number) => es.map((e, i) => ws[i]!.par[n]!.throughput / e.par[n]!.throughput);
+    const row = (name: string, xs: ClientReport[], ratio: boolean) => [
+      name, fmt(median(xs.map((x) => x.seq.p50Ms)), 3), fmt(median(xs.map((x) => x.seq.p99Ms)), 3),
+      ...IN_FLIGHT.map((n) => fmt(median(xs.map((x) => x.par[n]!.throughput)), 0)),
+      ratio ? `${fmt(median(p50))} (${range(p50)})` : '1.00',
+      ratio ? `${fmt(median(thr(64)))} (${range(thr(64))})` : '1.00',
+    ];
+    return {
+      title: 'Deployed: `ari serve` process (on-disk journal, info logs) vs bare grpc-js echo process, clients in other processes',
+      headers: ['path', 'p50 ms (1 in flight)', 'p99 ms', ...IN_FLIGHT.map((n) => `req/s @${n}`), 'p50 ratio (median, range)', 'req/s @64 ratio'],
+      rows: [row('gRPC echo (own process)', es, false), row('ari serve, wasm ExecuteTask', ws, true)],
+      notes: [
+        'targets (issue 12): p50 ≤ 1.3× echo, throughput at 64 in flight ≥ 0.7× echo',
+        `${ROUNDS} interleaved rounds; each round: 300 warm-up, ${SEQ} sequential, then ${PAR} calls at each of ${IN_FLIGHT.join('/')} in flight (1000 at 1), one fresh client process per round and server`,
+        `daemon RSS after the run: ${fmt(rssMiB(ari.pid), 1)} MiB`,
+      ],
+    };
+  } finally {
+    await ari.stop();
+    echo.kill('SIGTERM');
+  }
+}
+
+/** How the daemon's idle footprint grows with the number of agents it hosts. */
+export async function footprintSection(): Promise<BenchSection> {
+  const rows: (string | number)[][] = [];
+  for (const n of [1, 10, 100]) {
+    const d = await serveDaemon(serverToml(Array.from({ length: n }, (_, i) => wasmAgent(`math-${i}`)).join('')));
+    await new Promise((r) => setTimeout(r, 2000));
+    rows.push([n, fmt(rssMiB(d.pid), 1)]);
+    await d.stop();
+  }
+  let docker = 'n/a';
+  try {
+    docker = execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
+  } catch { /* engine absent: the pooled-container row of the Docker section says so */ }
+  return {
+    title: 'Deployed: daemon RSS idle by number of wasm agents configured',
+    headers: ['agents', 'daemon RSS MiB (2 s idle)'],
+    rows,
+    notes: [`each a copy of the MathAgent core module (compiled once per agent); Docker engine ${docker}`],
+  };
+}

@@ -1,0 +1,27 @@
+// The deployed benchmark's load generator, a process of its own: one channel, a closed loop, a JSON line out.
+// argv: TARGET AGENT SEQ "IN_FLIGHT:COUNT,…"   (AGENT is any agent id; the echo server answers any)
+import { connectAri } from '../../src/client/ari-client.js';
+import { closedLoop } from '../stats.js';
+
+const [target, agent, seqArg, parArg] = process.argv.slice(2);
+const client = connectAri(target!);
+let n = 0;
+const call = async () => {
+  const r = await client.executeTask({
+    task_id: `deployed-${process.pid}-${n++}`, agent_id: agent!, capability: 'arithmetic',
+    input: JSON.stringify({ operation: 'multiply', operands: [7, 6] }),
+  });
+  if (r.status !== 'COMPLETED') throw new Error(`${agent}: ${r.status} ${r.error?.message}`);
+};
+await client.waitForReady(10_000);
+await closedLoop(call, 300, 8); // warm-up: JIT, channel, spare instances
+const seq = await closedLoop(call, Number(seqArg), 1);
+const par: Record<string, { throughput: number; p50Ms: number; p99Ms: number }> = {};
+for (const spec of (parArg ?? '').split(',').filter(Boolean)) {
+  const [inFlight, count] = spec.split(':').map(Number);
+  const r = await closedLoop(call, count!, inFlight!);
+  par[String(inFlight)] = { throughput: r.throughput, p50Ms: r.p50Ms, p99Ms: r.p99Ms };
+}
+process.stdout.write(`${JSON.stringify({ seq, par })}\n`);
+client.close();
+process.exit(0);

@@ -1,0 +1,68 @@
+// Process plumbing for the deployed benchmark: a free port, `ari serve` as operators run it, helpers that wait.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+const TSX = ['--import', 'tsx'];
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    }).on('error', rej);
+  });
+}
+
+/** Runs a bench script in its own process and resolves with its first stdout line (parsed by the caller). */
+export function runScript(script: string, args: string[], opts: { keep?: boolean } = {}): Promise<{ line: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...TSX, join(import.meta.dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], cwd: REPO });
+  return new Promise((res, rej) => {
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) res({ line: out.slice(0, nl), child });
+    });
+    child.once('exit', (code) => { if (!out.includes('\n')) rej(new Error(`${script} exited ${code} without output`)); });
+    if (!opts.keep) child.once('exit', () => undefined);
+  });
+}
+
+export interface ServedDaemon { address: string; pid: number; dir: string; stop(): Promise<void> }
+
+/**
+ * `ari serve` as its own process the way an operator starts it: the default on-disk journal (under a private
+ * XDG_STATE_HOME), info-level JSON logs to a file, no --listen tricks beyond a free loopback port.
+ */
+export async function serveDaemon(toml: string): Promise<ServedDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'ari-deployed-'));
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const config = join(dir, 'ari.toml');
+  writeFileSync(config, toml.replaceAll('{{FIXTURES}}', join(REPO, 'fixtures/agents')).replaceAll('{{PORT}}', String(port)).replaceAll('{{METRICS_PORT}}', String(metricsPort)));
+  const log = join(dir, 'ari.log');
+  const fd = openSync(log, 'a');
+  const child = spawn(process.execPath, [join(REPO, 'bin/ari.js'), 'serve', '--config', config], {
+    env: { ...process.env, ARI_FROM_SOURCE: '1', ARI_LOG_LEVEL: 'info', XDG_STATE_HOME: join(dir, 'state') },
+    stdio: ['ignore', fd, fd],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  for (let i = 0; i < 600; i++) {
+    if (readFileSync(log, 'utf8').includes('"ari serving"')) break;
+    if (child.exitCode !== null) throw new Error(`ari serve exited: ${readFileSync(log, 'utf8').slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    address: `127.0.0.1:${port}`, pid: child.pid!, dir,
+    stop: async () => { child.kill('SIGTERM'); await exited; },
+  };
+}
+
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}

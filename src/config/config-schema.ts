@@ -1,0 +1,68 @@
+// The config's JSON Schema (`ari config schema`), generated from the limit table and the readers' key lists,
+// so editors (taplo, VS Code "Even Better TOML") can complete and check an ari.toml.
+import { LIMIT_TABLE } from '../contract/limits.js';
+import { UNIT_VALUE_PATTERN } from '../contract/units.js';
+
+type Schema = Record<string, unknown>;
+
+const unitValue = (description: string): Schema => ({
+  description, anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: UNIT_VALUE_PATTERN }],
+});
+const str = (description: string): Schema => ({ type: 'string', description });
+const int = (description: string, minimum = 0): Schema => ({ type: 'integer', minimum, description });
+const obj = (properties: Record<string, Schema>, description?: string): Schema => ({
+  type: 'object', additionalProperties: false, properties, ...(description ? { description } : {}),
+});
+
+function limitsSchema(description: string): Schema {
+  return obj(Object.fromEntries(LIMIT_TABLE.map((r) => [r.wire, unitValue(`${r.help} (${r.unit}; built-in default ${r.default}, ceiling ${r.ceiling})`)])), description);
+}
+
+const scheduling = { concurrency: int('tasks running at once', 1), queue: int('tasks waiting beyond those running') };
+
+export function configSchema(): Schema {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://ari.dev/schema/config.json',
+    title: 'ari daemon configuration (ari.toml)',
+    ...obj({
+      include: { type: 'array', items: { type: 'string' }, description: 'TOML files holding only [[agents]] tables, relative to this file' },
+      server: obj({
+        listen: str('host:port or unix:/path.sock'), metrics: str('host:port of /metrics, /healthz, /readyz; "" disables'),
+        socket_mode: int('unix socket file mode'), shutdown_grace: unitValue('grace for in-flight tasks on shutdown'),
+        max_request_bytes: unitValue('largest request'), max_input_bytes: unitValue('largest task input'),
+        max_list_page: int('largest ListAgents/ListTasks page', 1), keepalive: unitValue('HTTP/2 keepalive interval'),
+        max_connection_age: unitValue('connections are recycled after this'), handshake_timeout: unitValue('TLS/HTTP2 handshake timeout'),
+        max_connections: int('open connections at once', 1), max_connections_per_peer: int('open connections per peer address', 1),
+        health_listen: str('plaintext grpc.health.v1-only listener (kubelet probes when TLS is on)'),
+        health_interval: unitValue('how often backend availability is re-checked'),
+        duration_buckets: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, description: 'agent_task_duration_seconds buckets (s)' },
+      }),
+      limits: obj({ default: limitsSchema('limits a task gets when it sets none'), max: limitsSchema('operator ceiling') }),
+      runtimes: obj({
+        wasm: obj({ ...scheduling, workers: int('warm worker threads') }),
+        native: obj({ ...scheduling, uid_start: int('first sandbox uid', 1000), uid_count: int('sandbox uids') }),
+        docker: obj({ ...scheduling, host: str('engine address: unix:///var/run/docker.sock, tcp://host:2375 (default $DOCKER_HOST)') }),
+      }),
+      storage: { type: 'object', description: 'where outcomes are kept (path = SQLite directory, url = PostgreSQL fleet)' },
+      auth: obj({
+        tokens: { type: 'array', items: { type: 'string', minLength: 16 } }, tls_cert: str('PEM file'), tls_key: str('PEM file'),
+        client_ca: str('PEM file: require client certificates'), insecure: { type: 'boolean' },
+      }),
+      tracing: obj({ endpoint: str('OTLP/HTTP endpoint (turns tracing on)'), service_name: str('service.name of the spans') }),
+      agents: {
+        type: 'array',
+        items: {
+          type: 'object', required: ['id', 'runtime'],
+          properties: {
+            id: str('agent id'), runtime: { enum: ['wasm', 'native', 'docker'] }, manifest: str('manifest JSON file'),
+            module: str('wasm module or component'), command: { type: 'array', items: { type: 'string' } }, image: str('docker image'),
+            build: str('docker build context'), pool: int('pre-started sandboxes'), env: { type: 'object', additionalProperties: { type: 'string' } },
+            binds: { type: 'array', items: { type: 'string' } }, cwd: str('native working directory'),
+            limits: limitsSchema('this agent\'s limits (under [limits.max])'),
+          },
+        },
+      },
+    }),
+  };
+}

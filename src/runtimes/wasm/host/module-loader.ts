@@ -1,0 +1,57 @@
+// Loads one wasm agent once: validate the original bytes, check ABI and imports, instrument, compile.
+import { readFile } from 'node:fs/promises';
+import { AgentLoadError } from '../../runtime.js';
+import type { WasmAgentSpec } from '../../../contract/agent.js';
+import { detectAbi, forbiddenImport, importAllowed } from './abi-detect.js';
+import { detectWasmKind } from './component-detect.js';
+import { loadComponent } from './component-loader.js';
+import { ARI, instrumentModule } from '../../../sandbox/wasm/instrument.js';
+import { extraBytesOf } from './module-footprint.js';
+import type { WasmAbi, WasmArtifact } from '../shared/worker-protocol.js';
+
+export interface LoadedModule {
+  abi: WasmAbi;
+  /** The instrumented, compiled module (or a component's parts) every task instantiates afresh. */
+  module: WasmArtifact;
+  /** Bytes an instance holds outside linear memory (tables, globals, instrumentation), counted against memory_bytes. */
+  footprintBytes: number;
+}
+
+async function compileOrExplain(agent: WasmAgentSpec, bytes: Uint8Array, what: string): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new AgentLoadError(agent.id, `${what} ${agent.module} does not compile: ${(e as Error).message}`);
+  }
+}
+
+export async function loadModule(agent: WasmAgentSpec, maxMemoryBytes: number): Promise<LoadedModule> {
+  if (!agent.module) throw new AgentLoadError(agent.id, 'wasm agent has no "module" path');
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(agent.module));
+  } catch (e) {
+    throw new AgentLoadError(agent.id, `cannot read module ${agent.module}: ${(e as Error).message}`);
+  }
+  const kind = detectWasmKind(bytes);
+  if (kind === 'component') return loadComponent(agent, bytes, maxMemoryBytes);
+  if (typeof kind === 'object') throw new AgentLoadError(agent.id, `module ${agent.module}: ${kind.invalid}`);
+  // Validate before instrumenting: instrumentation could otherwise turn an invalid module into a valid one.
+  const original = await compileOrExplain(agent, bytes, 'module');
+  const abi = detectAbi(WebAssembly.Module.exports(original));
+  if (typeof abi === 'object') throw new AgentLoadError(agent.id, `module ${agent.module}: ${abi.invalid}`);
+  const bad = forbiddenImport(abi, WebAssembly.Module.imports(original));
+  if (bad) throw new AgentLoadError(agent.id, `module ${agent.module} imports ${bad}, which a ${abi} module may not import`);
+  let instrumented: Uint8Array;
+  try {
+    const allowImport = (m: string, n: string, kind: string) => importAllowed(abi, m, n, kind === 'func' ? 'function' : kind);
+    instrumented = instrumentModule(bytes, { maxMemoryBytes, allowImport }).bytes;
+  } catch (e) {
+    throw new AgentLoadError(agent.id, `module ${agent.module} cannot be instrumented: ${(e as Error).message}`);
+  }
+  const module = await compileOrExplain(agent, instrumented, 'instrumented module');
+  if (!WebAssembly.Module.exports(module).some((e) => e.name === ARI.fuelGlobal)) {
+    throw new AgentLoadError(agent.id, `module ${agent.module}: instrumentation left no fuel counter`);
+  }
+  return { abi, module, footprintBytes: extraBytesOf(bytes) };
+}

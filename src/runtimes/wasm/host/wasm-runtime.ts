@@ -1,0 +1,88 @@
+// The wasm backend: modules compiled once per agent, each task in a fresh instance on a warm worker thread.
+import type { Logger } from 'pino';
+import type { ExecutionResult } from '../../../contract/outcome.js';
+import { AgentLoadError, type BackendHealth, type ExecutionHooks, type Runtime } from '../../runtime.js';
+import { taskDocument, type WasmAgentSpec, type ExecutionTask } from '../../../contract/agent.js';
+import { loadModule, type LoadedModule } from './module-loader.js';
+import { FUEL_SLICE } from '../shared/fuel-costs.js';
+import { transpileCount } from './component-transpile.js';
+import { STUCK_BOUND_MS, WorkerPool } from './worker-pool.js';
+import { WASM_ENFORCES } from '../enforcement.js';
+
+export interface WasmRuntimeOptions {
+  /** Warm worker threads; tasks beyond this wait for a free worker. */
+  workers: number;
+  logger?: Logger;
+  /** Operator ceiling: every module's memory maximum is clamped to it at load. */
+  maxMemoryBytes: number;
+}
+
+export class WasmRuntime implements Runtime<WasmAgentSpec> {
+  readonly name = 'wasm' as const;
+  readonly enforces = WASM_ENFORCES;
+  private readonly pool: WorkerPool;
+  private readonly agents = new Map<string, LoadedModule & { key: string }>();
+  private generation = 0;
+
+  constructor(private readonly options: WasmRuntimeOptions) {
+    if (!Number.isInteger(options.workers) || options.workers < 1) throw new Error(`wasm workers must be a positive integer, got ${options.workers}`);
+    this.pool = new WorkerPool(options.workers, options.logger);
+  }
+
+  async start(): Promise<void> {
+    this.pool.start();
+  }
+
+  async prepare(agent: WasmAgentSpec): Promise<void> {
+    const loaded = await loadModule(agent, this.options.maxMemoryBytes);
+    const key = `${agent.id}#${++this.generation}`;
+    this.agents.set(agent.id, { ...loaded, key });
+    this.options.logger?.info({ agent_id: agent.id, runtime: 'wasm', abi: loaded.abi }, 'wasm agent prepared');
+    // Off any task's clock: every worker loads a component's glue and shim, and builds a spare instance.
+    this.pool.warmUp({ moduleKey: key, module: loaded.module, abi: loaded.abi, footprintBytes: loaded.footprintBytes });
+  }
+
+  async execute(agent: WasmAgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
+    const loaded = this.agents.get(agent.id);
+    if (!loaded) throw new AgentLoadError(agent.id, 'wasm agent was not prepared');
+    return this.pool.run({
+      moduleKey: loaded.key, module: loaded.module, abi: loaded.abi, footprintBytes: loaded.footprintBytes, agentId: agent.id,
+      env: agent.env, document: taskDocument(task), limits: task.limits, signal, onLog: hooks?.onLog,
+    });
+  }
+
+  async health(): Promise<BackendHealth> {
+    return {
+      runtime: 'wasm',
+      available: !this.pool.bootError,
+      reason: this.pool.bootError ? `wasm worker threads fail to start: ${this.pool.bootError}` : '',
+      features: {
+        workers: String(this.options.workers),
+        live_workers: String(this.pool.workerCount()),
+        replaced_workers: String(this.pool.replacedCount()),
+        fuel: 'instrumented',
+        fuel_slice: String(FUEL_SLICE),
+        memory: 'clamped (linear memory + tables + globals + host buffers)',
+        cpu: 'thread CPU clock at fuel slices',
+        stuck_bound_ms: String(STUCK_BOUND_MS),
+        abi: 'seed,wasi-preview1,component-run,component-task',
+        components: 'jco',
+        component_transpiles: String(transpileCount()),
+      },
+    };
+  }
+
+  /** Live worker threads (for leak checks). */
+  workerCount(): number {
+    return this.pool.workerCount();
+  }
+
+  /** Workers abandoned (stuck past a deadline, cancel or CPU budget) or replaced after dying (for tests and health). */
+  replacedWorkers(): number {
+    return this.pool.replacedCount();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,77 @@
+// Runs one core-module task in a fresh instance inside a worker thread and reports one ExecutionResult (never throws).
+import { emptyUsage, type ExecutionResult } from '../../../contract/outcome.js';
+import { parseAgentOutput } from '../../../contract/agent-output.js';
+import { LineSplitter } from '../../../sandbox/output-cap.js';
+import { ARI } from '../../../sandbox/wasm/instrument.js';
+import { MemoryLimitExceeded, OutputLimitExceeded, ProcExit } from '../shared/outcome-markers.js';
+import type { RunRequest } from '../shared/worker-protocol.js';
+import { takeCoreSpare } from './core-spare.js';
+import { FuelMeter } from './fuel-meter.js';
+import { GuestMemory } from './guest-memory.js';
+import { checkFootprint, PAGE } from './memory-footprint.js';
+import { runSeed, seedImports } from './seed-abi.js';
+import type { AbiRun, TaskContext } from './task-context.js';
+import { taskOutcome } from './task-outcome.js';
+import { startClock } from './thread-cpu.js';
+import { WasiPreview1 } from './wasi-preview1.js';
+
+function exported<T>(instance: WebAssembly.Instance | undefined, name: string): T | undefined {
+  return instance ? (instance.exports as Record<string, unknown>)[name] as T | undefined : undefined;
+}
+
+function runWasi(instance: WebAssembly.Instance, wasi: WasiPreview1): AbiRun {
+  let exitCode = 0;
+  try {
+    (instance.exports._start as () => void)();
+  } catch (e) {
+    if (!(e instanceof ProcExit)) throw e;
+    exitCode = e.code;
+  }
+  const parsed = parseAgentOutput(wasi.stdout.toString(), { exitCode });
+  return { parsed, outputBytes: wasi.stdout.total, exitCode };
+}
+
+/** `onSlice` runs between fuel slices (about every millisecond while guest code runs). */
+export function runTask(
+  module: WebAssembly.Module, req: RunRequest, cancel: Int32Array, emitLog: (line: string) => void, onSlice?: () => void,
+): ExecutionResult {
+  const clock = startClock();
+  const meter = new FuelMeter();
+  meter.arm({ budget: req.limits.fuel, deadline: req.deadline, cancel, cpuMillis: req.limits.cpuMillis, onSlice });
+  const logs = new LineSplitter(emitLog);
+  const ctx: TaskContext = { req, meter, log: (text) => logs.push(text) };
+  const wasi = req.abi === 'wasi' ? new WasiPreview1(ctx) : undefined;
+  let instance: WebAssembly.Instance | undefined;
+  let memory: WebAssembly.Memory | undefined;
+  let run: AbiRun | undefined;
+  let thrown: unknown;
+  const reserved = req.footprintBytes + Buffer.byteLength(req.document);
+  try {
+    // Refused before instantiating: a module whose tables alone pass the limit never gets them allocated.
+    checkFootprint(reserved, 0, req.limits.memoryBytes);
+    const imports = wasi ? wasi.importsFor(module) : seedImports(ctx, () => (memory ? new GuestMemory(memory) : undefined));
+    const counter = meter.counter();
+    imports[ARI.importModule] = { [ARI.outOfFuel]: counter.outOfFuel };
+    const spare = takeCoreSpare(module);
+    instance = spare?.bind(imports) ? spare.instance : new WebAssembly.Instance(module, imports);
+    memory = exported<WebAssembly.Memory>(instance, 'memory');
+    wasi?.bindMemory(memory);
+    const maxPages = exported<WebAssembly.Global>(instance, ARI.memMaxPagesGlobal);
+    if (maxPages) maxPages.value = Math.floor(Math.max(0, req.limits.memoryBytes - reserved) / PAGE);
+    counter.bind(exported<WebAssembly.Global>(instance, ARI.fuelGlobal));
+    checkFootprint(reserved, memory?.buffer.byteLength ?? 0, req.limits.memoryBytes);
+    // The instrumenter defers the start function so it runs metered, after the fuel counter is bound.
+    exported<() => void>(instance, ARI.startExport)?.();
+    run = wasi ? runWasi(instance, wasi) : runSeed(instance, ctx);
+  } catch (e) {
+    thrown = e;
+  }
+  logs.flush();
+  const usage = { ...emptyUsage(), ...clock.elapsed() };
+  usage.peakMemoryBytes = (memory?.buffer.byteLength ?? 0) + (instance ? reserved : 0) + (wasi?.stdout.retainedBytes ?? 0);
+  usage.fuelConsumed = meter.consumed();
+  usage.outputBytes = run?.outputBytes ?? (thrown instanceof OutputLimitExceeded ? thrown.offered : wasi?.stdout.total ?? 0);
+  usage.exitCode = run?.exitCode ?? 0;
+  const oomFlagged = exported<WebAssembly.Global>(instance, ARI.oomGlobal)?.value === 1 || thrown instanceof MemoryLimitExceeded;
+  return taskOutcome({ run, stop: meter.stop, thrown, oomFlagged, overBudget: meter.overBudget() }, usage, req.limits);
+}

@@ -1,0 +1,146 @@
+// Half-open connections (half an HTTP/2 preface, then silence) are closed by the handshake deadline and bounded
+// per peer and in total, while a normal client's ExecuteTask and health checks keep being answered.
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load-config.js';
+import { startDaemon, type DaemonHandle } from '../../src/daemon.js';
+import { connectAri, type AriClient } from '../../src/client/ari-client.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { FIXTURES } from '../helpers/test-daemon.js';
+
+const HALF_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n').subarray(0, 12);
+const HANDSHAKE_MS = 2_000;
+
+interface Running { handle: DaemonHandle; client: AriClient; health: grpc.Client & Record<string, Function>; port: number }
+
+async function start(server: string): Promise<Running> {
+  const toml = `[server]\nlisten = "127.0.0.1:0"\nmetrics = "127.0.0.1:0"\n${server}\n[runtimes.wasm]\nworkers = 1\n` +
+    `[[agents]]\nid = "math"\nruntime = "wasm"\nmodule = "${FIXTURES}/math/math.wasm"\nmanifest = "${FIXTURES}/math/manifest.json"\n`;
+  const handle = await startDaemon({ config: parseConfig(toml, '/tmp/half-open.toml', '/tmp'), logger: silentLogger });
+  const client = connectAri(handle.address);
+  await client.waitForReady(5_000);
+  const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(healthProtoPath, { enums: String })) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
+  const health = new pkg.grpc.health.v1.Health(handle.address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
+  return { handle, client, health, port: Number(handle.address.split(':').pop()) };
+}
+
+const check = (r: Running) => new Promise<string>((resolve, reject) =>
+  r.health.check!({ service: '' }, { deadline: Date.now() + 5_000 }, (e: Error | null, res: { status: string }) => (e ? reject(e) : resolve(res.status))));
+
+/** Opens `n` connections from `from` (another loopback address = another peer) that send half a preface. */
+async function halfOpen(port: number, n: number, from: string): Promise<{ sockets: Socket[]; closedAt: Map<Socket, number>; openedAt: Map<Socket, number> }> {
+  const sockets: Socket[] = [];
+  const closedAt = new Map<Socket, number>();
+  const openedAt = new Map<Socket, number>();
+  const batch = 250;
+  for (let i = 0; i < n; i += batch) {
+    await Promise.all(Array.from({ length: Math.min(batch, n - i) }, () => new Promise<void>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port, localAddress: from });
+      s.on('error', () => {});
+      s.once('close', () => { closedAt.set(s, Date.now()); resolve(); });
+      s.once('connect', () => { openedAt.set(s, Date.now()); s.write(HALF_PREFACE); resolve(); });
+      sockets.push(s);
+    })));
+  }
+  return { sockets, closedAt, openedAt };
+}
+
+async function metric(r: Running, name: string): Promise<string> {
+  const text = await (await fetch(`http://${r.handle.metricsAddress}/metrics`)).text();
+  return text.split('\n').filter((l) => l.startsWith(name)).join('\n');
+}
+
+/** Keeps a normal client busy (ExecuteTask and health) until stopped; returns every latency and any failure. */
+function normalTraffic(r: Running) {
+  const latencies: { health: number[]; execute: number[] } = { health: [], execute: [] };
+  const failures: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      let t = performance.now();
+      await check(r).then((s) => { if (s !== 'SERVING') failures.push(`health ${s}`); }, (e: Error) => failures.push(`health: ${e.message}`));
+      latencies.health.push(performance.now() - t);
+      t = performance.now();
+      await r.client.executeTask({ agent_id: 'math', capability: 'arithmetic', input: '{"operation":"add","operands":[2,3]}' }, { deadlineMs: 5_000 })
+        .then((res) => { if (res.status !== 'COMPLETED') failures.push(`execute ${res.status}`); }, (e: Error) => failures.push(`execute: ${e.message}`));
+      latencies.execute.push(performance.now() - t);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  })();
+  return { latencies, failures, stop: async () => { running = false; await loop; } };
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+describe('handshake deadline', () => {
+  let r: Running;
+  beforeAll(async () => { r = await start(`handshake_timeout = "${HANDSHAKE_MS}ms"\nmax_connections = 12000\nmax_connections_per_peer = 6000`); });
+  afterAll(async () => { r?.client.close(); r?.health.close(); await r?.handle.stop(); });
+
+  it('5,000 half-handshake connections are all closed within the deadline; ExecuteTask and health answered throughout', async () => {
+    const traffic = normalTraffic(r);
+    const t0 = Date.now();
+    const flood = await halfOpen(r.port, 5_000, '127.0.0.2');
+    const opened = Date.now();
+    expect(flood.openedAt.size, 'connections the kernel accepted').toBe(5_000);
+    await new Promise<void>((resolve) => {
+      const tick = setInterval(() => { if (flood.closedAt.size === 5_000 || Date.now() - opened > HANDSHAKE_MS + 8_000) { clearInterval(tick); resolve(); } }, 50);
+    });
+    await traffic.stop();
+    const lifetimes = [...flood.openedAt].map(([s, at]) => (flood.closedAt.get(s) ?? Infinity) - at);
+    const allClosed = Math.max(...flood.closedAt.values()) - t0;
+    console.log(`5000 half-open: opened in ${opened - t0} ms, all closed ${allClosed} ms after the first; lifetime p50 ${pct(lifetimes, 0.5)} ms max ${Math.max(...lifetimes)} ms; ` +
+      `health p50 ${pct(traffic.latencies.health, 0.5).toFixed(1)} ms p99 ${pct(traffic.latencies.health, 0.99).toFixed(1)} ms max ${Math.max(...traffic.latencies.health).toFixed(1)} ms (${traffic.latencies.health.length} checks); ` +
+      `ExecuteTask p50 ${pct(traffic.latencies.execute, 0.5).toFixed(1)} ms max ${Math.max(...traffic.latencies.execute).toFixed(1)} ms`);
+    expect(flood.closedAt.size, 'connections closed by the daemon').toBe(5_000);
+    // Generous sanity bound: the deadline plus 2 s of slack on a loaded host.
+    expect(Math.max(...lifetimes)).toBeLessThan(HANDSHAKE_MS + 2_000);
+    expect(Math.min(...lifetimes)).toBeGreaterThanOrEqual(HANDSHAKE_MS - 50);
+    expect(traffic.failures.slice(0, 5)).toEqual([]);
+    expect(traffic.latencies.health.length).toBeGreaterThan(5);
+    expect(await metric(r, 'ari_grpc_connections_rejected_total{reason="handshake_timeout"}')).toMatch(/ 5000$/);
+    expect(await metric(r, 'ari_grpc_connections_open')).toMatch(/ [1-9]\d?$/); // the two normal clients' channels
+  }, 60_000);
+
+  it('a client that sends a wrong preface is closed at once', async () => {
+    const s = connect({ host: '127.0.0.1', port: r.port });
+    s.on('error', () => {});
+    const t = Date.now();
+    s.write('GET / HTTP/1.1\r\n\r\n');
+    await new Promise((res) => s.once('close', res));
+    expect(Date.now() - t).toBeLessThan(1_000);
+    expect(await metric(r, 'ari_grpc_connections_rejected_total{reason="bad_preface"}')).toMatch(/ 1$/);
+  });
+});
+
+describe('connection bounds', () => {
+  let r: Running;
+  beforeAll(async () => { r = await start('handshake_timeout = "30s"\nmax_connections = 300\nmax_connections_per_peer = 100'); });
+  afterAll(async () => { r?.client.close(); r?.health.close(); await r?.handle.stop(); });
+
+  it('one peer gets max_connections_per_peer, the rest are closed on accept; other peers are served', async () => {
+    const flood = await halfOpen(r.port, 400, '127.0.0.2');
+    await new Promise((res) => setTimeout(res, 300));
+    expect(400 - flood.closedAt.size, 'connections of one peer left open').toBe(100);
+    expect(await check(r)).toBe('SERVING');
+    const res = await r.client.executeTask({ agent_id: 'math', capability: 'arithmetic', input: '{"operation":"add","operands":[2,3]}' });
+    expect(res.status).toBe('COMPLETED');
+    expect(await metric(r, 'ari_grpc_connections_rejected_total{reason="max_connections_per_peer"}')).toMatch(/ 300$/);
+    for (const s of flood.sockets) s.destroy();
+  });
+
+  it('past max_connections new connections are closed on accept, and served again once there is room', async () => {
+    const floods = await Promise.all(['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'].map((from) => halfOpen(r.port, 100, from)));
+    await new Promise((res) => setTimeout(res, 300));
+    const open = floods.reduce((n, f) => n + 100 - f.closedAt.size, 0);
+    console.log(floods.map((f) => f.closedAt.size), await metric(r, 'ari_grpc_connections'));
+    expect(open + 2, 'open connections: the flood plus the two normal channels').toBe(300);
+    expect(await metric(r, 'ari_grpc_connections_rejected_total{reason="max_connections"}')).toMatch(/ [1-9]\d*$/);
+    for (const f of floods) for (const s of f.sockets) s.destroy();
+    await new Promise((res) => setTimeout(res, 300));
+    expect(await check(r)).toBe('SERVING');
+  });
+});
