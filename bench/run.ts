@@ -40,6 +40,7 @@ const all: [string, SectionFn][] = [
   ['fuel', await optional('./fuel-kernels.js', 'fuelSection', 'Fuel instrumentation overhead')],
   ['native', await optional('./native-bench.js', 'nativeSection', 'Native sandbox latency')],
   ['docker', await optional('./docker-bench.js', 'dockerSection', 'Docker latency')],
+  ['fleet', await optional('./fleet-bench.js', 'fleetSection', 'Fleet (PostgreSQL)')],
 ];
 
 const out: string[] = [

@@ -78,7 +78,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
   const journal = opts.journal ?? await openStore(config.storage, config.source, logger);
   const interrupted = await journal.recoverInterrupted(Date.now());
   if (interrupted.length) {
-    logger.warn({ count: interrupted.length, task_ids: interrupted.slice(0, 20).map((r) => r.taskId) }, 'tasks of the previous daemon recorded as FAILED DAEMON_RESTARTED');
+    logger.warn({ count: interrupted.length, task_ids: interrupted.slice(0, 20).map((r) => r.taskId) }, journal.fleet ? 'tasks this daemon left running recorded as FAILED DAEMON_LOST' : 'tasks of the previous daemon recorded as FAILED DAEMON_RESTARTED');
   }
   // Only what the agent's backend enforces (read when called: after the runtimes exist).
   const agentLimits = (a: AgentSpec): Limits => resolveLimits(config.limits.default, config.limits.max, a.limits, {}, runtimes.get(a.runtime));
@@ -132,7 +132,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
     // Tracing first, so refused (unauthenticated) calls get their span too.
     const secured = tracing ? { ...security, interceptors: [tracingInterceptor(tracing.rpc), ...security.interceptors] } : security;
     server = await bind('gRPC', config.server.listen, () => startGrpcServer(core, config.server, secured, metrics), (s) => s.stop(0));
-    if (journal.fleet) fleet = await joinFleet(journal.fleet, tasks, scheduler, config, broken, server.address, logger, opened);
+    if (journal.fleet) fleet = await joinFleet(journal.fleet, tasks, scheduler, config, broken, server.address, logger, opened, metrics);
     monitor = await startBackendMonitor([...runtimes.values()], config.server.healthIntervalMs, logger, (h) => {
       server.health.setStatus(`ari.${h.runtime}`, h.available ? 'SERVING' : 'NOT_SERVING');
       metrics.setBackendUp(h.runtime, h.available);
@@ -176,11 +176,14 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
 
 /** Registers in the fleet sharing the store (refused on an overlapping native uid range) and starts claiming. */
 async function joinFleet(store: FleetStore, tasks: TaskService, scheduler: Scheduler, config: Config, broken: Map<string, string>,
-  address: string, logger: Logger, opened: (() => Promise<void>)[]): Promise<FleetMember> {
+  address: string, logger: Logger, opened: (() => Promise<void>)[], metrics: Metrics): Promise<FleetMember> {
   const agents = config.agents.filter((a) => !broken.has(a.id));
   const native = config.backends.native;
   const uidRange: [number, number] = agents.some((a) => a.runtime === 'native') ? [native.uidStart, native.uidCount] : [0, 0];
-  const member = new FleetMember({ store, tasks, scheduler, agents, address, uidRange, pollMs: config.storage.pollMs, logger });
+  const member = new FleetMember({
+    store, tasks, scheduler, agents, address, uidRange, pollMs: config.storage.pollMs, logger,
+    onFacts: (h) => metrics.setFleet(Object.fromEntries(RUNTIME_NAMES.map((r) => [r, h.queueDepth[r] ?? 0])), h.members.filter((m) => m.live).length),
+  });
   await member.start();
   opened.push(() => member.stop());
   logger.info({ fleet_daemon_id: store.daemonId, lease_ms: store.leaseMs, uids: uidRange }, 'joined the fleet');

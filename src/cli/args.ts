@@ -79,7 +79,9 @@ export function outputMode(v: { json?: boolean; output?: string }): OutputMode {
 }
 
 /** node:util parseArgs, with its errors turned into UsageErrors; a mistyped flag gets a "did you mean". */
-export function parseCommand<O extends Options>(argv: string[], options: O, help: string) {
+type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+
+export function parseCommand<O extends Options>(argv: string[], options: O, help: string): Parsed<O> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {

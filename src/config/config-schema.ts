@@ -1,6 +1,6 @@
 // The config's JSON Schema (`ari config schema`), generated from the limit table and the readers' key lists,
 // so editors (taplo, VS Code "Even Better TOML") can complete and check an ari.toml.
-import { LIMIT_TABLE } from '../contract/limits.js';
+import { limitsTableSchema } from './limits-schema.js';
 import { UNIT_VALUE_PATTERN } from '../contract/units.js';
 
 type Schema = Record<string, unknown>;
@@ -14,8 +14,9 @@ const obj = (properties: Record<string, Schema>, description?: string): Schema =
   type: 'object', additionalProperties: false, properties, ...(description ? { description } : {}),
 });
 
+/** One limits table, as the limit table generates it (limits-schema.ts: shared with `limitsConfigSchema`). */
 function limitsSchema(description: string): Schema {
-  return obj(Object.fromEntries(LIMIT_TABLE.map((r) => [r.wire, unitValue(`${r.help} (${r.unit}; built-in default ${r.default}, ceiling ${r.ceiling})`)])), description);
+  return { ...limitsTableSchema(), description };
 }
 
 const scheduling = { concurrency: int('tasks running at once', 1), queue: int('tasks waiting beyond those running') };

@@ -64,7 +64,8 @@ export interface CaseSpec {
   concurrentGood?: boolean;
 }
 
-export type CellResult = 'PASS' | 'FAIL' | 'NA' | 'UNAVAILABLE';
+/** NOT_CONFIGURED: the target does not host the case's agents; neither passed nor failed (own exit code). */
+export type CellResult = 'PASS' | 'FAIL' | 'NA' | 'UNAVAILABLE' | 'NOT_CONFIGURED';
 
 export interface GoodTaskResult { pass: boolean; status: string; detail: string; elapsedMs: number }
 
@@ -83,7 +84,7 @@ export interface CellReport {
 
 export interface CaseReport { id: string; title: string; cells: Partial<Record<Backend, CellReport>> }
 
-export interface LeakReport { id: string; title: string; result: Exclude<CellResult, 'UNAVAILABLE'>; observed: string; detail: string; values?: Verdict['values'] }
+export interface LeakReport { id: string; title: string; result: Exclude<CellResult, 'UNAVAILABLE' | 'NOT_CONFIGURED'>; observed: string; detail: string; values?: Verdict['values'] }
 
 export interface BackendReport { name: Backend; selected: boolean; available: boolean; reason: string; killBoundMs: number }
 

@@ -1,4 +1,4 @@
-// Containment cases (issue 15): inherited descriptors, socket families, idle-pool CPU; registered in cases.ts.
+// Containment cases (issue 15): inherited descriptors, socket families, idle-pool CPU (its docker column from cases-docker.ts); registered in cases.ts.
 import { readFileSync } from 'node:fs';
 import type { CaseSpec, NotApplicable, Observation, Verdict } from './case-types.js';
 import { fail, missing, outcome } from './expect.js';
@@ -17,7 +17,7 @@ const probeAgent = (mode: string, extra: Record<string, unknown> = {}) => ({
   docker: { agent: 'c-docker-contain', input: () => ({ mode, ...extra }) },
 });
 
-const REFUSED_FAMILIES = ['vsock', 'netlink_route', 'packet', 'inet', 'inet6'] as const;
+const REFUSED_FAMILIES = ['vsock', 'netlink_route', 'packet', 'inet', 'inet6', 'pair_tipc'] as const;
 const IDLE_WINDOW_MS = 3000;
 const IDLE_SHARE_BOUND = 0.05;
 const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
@@ -84,15 +84,15 @@ export const CONTAINMENT_CASES: readonly CaseSpec[] = [
     }),
   },
   {
-    id: 'socket-families', title: 'vsock, netlink, packet, inet sockets',
+    id: 'socket-families', title: 'vsock, netlink, packet, inet, TIPC sockets',
     calls: { wasm: na('wasm guests have no syscalls, only the imports the host grants'), ...probeAgent('sockets') },
     expect: withOutcome((o) => {
       const got = out(o);
-      const values = Object.fromEntries(['unix', ...REFUSED_FAMILIES].map((k) => [`${k}_errno`, typeof got[k] === 'number' ? got[k] as number : -1]));
+      const values = Object.fromEntries(['unix', 'pair_unix', ...REFUSED_FAMILIES].map((k) => [`${k}_errno`, typeof got[k] === 'number' ? got[k] as number : -1]));
       if (o.response!.status !== 'COMPLETED') return fail(outcome(o), `expected COMPLETED with the probe's errnos, got ${outcome(o)}`, values);
       const opened = REFUSED_FAMILIES.filter((k) => got[k] === 0);
       if (opened.length) return fail(`opened ${opened.join(',')}`, `the sandbox let the agent open ${opened.join(', ')} sockets`, values);
-      if (got.unix !== 0) return fail(`unix errno ${String(got.unix)}`, 'AF_UNIX sockets must stay available to agents', values);
+      if (got.unix !== 0 || got.pair_unix !== 0) return fail(`unix errno ${String(got.unix)}/${String(got.pair_unix)}`, 'AF_UNIX sockets and socket pairs must stay available to agents', values);
       return { pass: true, observed: `unix ok, ${REFUSED_FAMILIES.length} families refused`, values };
     }),
   },

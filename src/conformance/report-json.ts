@@ -31,7 +31,7 @@ export function reportJson(r: SuiteReport, exitCode: number) {
     duration_ms: r.durationMs,
     passed: r.passed,
     exit_code: exitCode,
-    summary: { pass: s.pass, fail: s.fail, na: s.na, unavailable: s.unavailable },
+    summary: { pass: s.pass, fail: s.fail, na: s.na, unavailable: s.unavailable, not_configured: s.notConfigured },
     backends: r.backends.map((b) => ({ name: b.name, selected: b.selected, available: b.available, reason: b.reason, kill_bound_ms: b.killBoundMs })),
     cases: r.cases.map((c) => ({
       id: c.id,

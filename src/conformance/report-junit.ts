@@ -9,11 +9,12 @@ interface Test { name: string; result: string; observed: string; detail: string;
 
 function suite(name: string, tests: Test[]): string {
   const failures = tests.filter((t) => t.result === 'FAIL' || t.result === 'UNAVAILABLE').length;
-  const skipped = tests.filter((t) => t.result === 'NA').length;
+  const skipped = tests.filter((t) => t.result === 'NA' || t.result === 'NOT_CONFIGURED').length;
   const body = tests.map((t) => {
     const head = `    <testcase classname="ari.conformance.${esc(name)}" name="${esc(t.name)}" time="${t.seconds.toFixed(3)}"`;
     if (t.result === 'PASS') return `${head}><system-out>${esc(t.observed)}</system-out></testcase>`;
     if (t.result === 'NA') return `${head}><skipped message="${esc(t.detail || 'not applicable')}"/></testcase>`;
+    if (t.result === 'NOT_CONFIGURED') return `${head}><skipped message="${esc(`not configured: ${t.detail}`)}"/></testcase>`;
     return `${head}><failure message="${esc(`${t.result} ${t.observed}`)}">${esc(t.detail)}</failure></testcase>`;
   });
   return [`  <testsuite name="${esc(name)}" tests="${tests.length}" failures="${failures}" skipped="${skipped}">`, ...body, '  </testsuite>'].join('\n');

@@ -6,7 +6,7 @@ const MAX_CELL = 36;
 
 function cellText(c: CellReport | undefined): string {
   if (!c) return '-';
-  const text = c.result === 'NA' ? 'n-a' : c.result === 'UNAVAILABLE' ? 'UNAVAILABLE' : `${c.result} ${c.observed}`;
+  const text = c.result === 'NA' ? 'n-a' : c.result === 'UNAVAILABLE' ? 'UNAVAILABLE' : c.result === 'NOT_CONFIGURED' ? 'not configured' : `${c.result} ${c.observed}`;
   return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
 }
 
@@ -26,7 +26,7 @@ export function formatTable(report: SuiteReport): string {
   out.push('');
   out.push(...grid([['case', ...cols], ...report.cases.map((c) => [c.id, ...cols.map((b) => cellText(c.cells[b]))])]));
   out.push('');
-  out.push(...grid([['leak check', 'result', 'observed'], ...report.leaks.map((l) => [l.id, l.result === 'NA' ? 'n-a' : l.result, l.observed])]));
+  out.push(...grid([['leak check', 'what it checked', 'result', 'observed'], ...report.leaks.map((l) => [l.id, l.title, l.result === 'NA' ? 'n-a' : l.result, l.observed])]));
   const failures = [
     ...report.cases.flatMap((c) => cols.flatMap((b) => {
       const cell = c.cells[b];
@@ -35,7 +35,10 @@ export function formatTable(report: SuiteReport): string {
     ...report.leaks.filter((l) => l.result === 'FAIL').map((l) => `  leak ${l.id}: ${l.detail || l.observed}`),
   ];
   if (failures.length) out.push('', 'failures:', ...failures);
+  const missing = [...new Set(report.cases.flatMap((c) => cols.flatMap((b) => (c.cells[b]?.result === 'NOT_CONFIGURED' ? [c.cells[b]!.detail] : []))))];
+  if (missing.length) out.push('', 'not configured (not run, not passed):', ...missing.map((m) => `  ${m}`));
   const s = summarize(report);
-  out.push('', `${report.passed ? 'PASS' : 'FAIL'}: ${s.pass} passed, ${s.fail} failed, ${s.unavailable} unavailable, ${s.na} n-a (${(report.durationMs / 1000).toFixed(1)} s)`);
+  const verdict = report.passed ? 'PASS' : s.fail || s.unavailable ? 'FAIL' : 'NOT CONFIGURED';
+  out.push('', `${verdict}: ${s.pass} passed, ${s.fail} failed, ${s.notConfigured} not configured, ${s.unavailable} unavailable, ${s.na} n-a (${(report.durationMs / 1000).toFixed(1)} s)`);
   return out.join('\n');
 }

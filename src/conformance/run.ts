@@ -6,13 +6,17 @@ import { CASES } from './cases.js';
 import { formatJson } from './report-json.js';
 import { formatJunit } from './report-junit.js';
 import { formatTable } from './report-table.js';
+import { suiteExitCode } from './summary.js';
 import { DEFAULT_MAX_RSS_GROWTH, DEFAULT_TASK_BUDGET_MS, runSuite } from './suite.js';
 
 export const CONFORMANCE_HELP = `Usage: ari conformance [--target ADDR] [--backend wasm,native,docker] [--json] [--junit FILE] [--config FILE]
   Proves on this host that every limit ari promises holds on every backend: runs hostile tasks (and a good
   task beside each) against the conformance agents, then checks the host for leaks. Prints one row per case,
   one column per backend. Exit status 0 only when every applicable case passes; 1 when any fails or a
-  selected backend is unavailable; 2 usage; 3 the target could not be reached.
+  selected backend is unavailable; 4 when nothing failed but some cases could not run because the target
+  does not host their agents ("not configured": never counted as passed); 2 usage; 3 the target could not
+  be reached. To host the suite's agents, add one line to the daemon's config:
+    include = ["<ari>/fixtures/conformance/conformance-agents.toml"]
 
   --target ADDR        test a running daemon (it must host the agents of fixtures/conformance/ari.toml);
                        default: start a daemon in this process from --config
@@ -118,7 +122,7 @@ export async function runConformance(argv: string[], io: Io): Promise<number> {
     progress,
   });
   if (io === processIo && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-  const code = report.passed ? EXIT.OK : EXIT.NOT_COMPLETED;
+  const code = suiteExitCode(report);
   io.out(v.json ? formatJson(report, code) : formatTable(report));
   if (v.junit) writeFileSync(v.junit, formatJunit(report));
   return code;

@@ -69,7 +69,9 @@ export class MatrixRunner {
     if (isNotApplicable(call)) return { result: 'NA', observed: 'n-a', detail: call.na };
     if (!b.available) return { result: 'UNAVAILABLE', observed: 'unavailable', detail: b.reason };
     const wanted = [call.agent, ...(spec.concurrentGood === false ? [] : [GOOD_AGENT(b.name)])].filter((a) => !hosted.has(a));
-    if (wanted.length) return { result: 'FAIL', observed: 'no agent', agent: call.agent, detail: `the target does not host ${wanted.join(', ')} (see fixtures/conformance/ari.toml)` };
+    if (wanted.length) {
+      return { result: 'NOT_CONFIGURED', observed: 'not configured', agent: call.agent, detail: `the target does not host ${wanted.join(', ')}: add include = ["<ari>/fixtures/conformance/conformance-agents.toml"] to its config` };
+    }
     try {
       return await this.runCell(spec, b.name, call);
     } catch (e) {

@@ -19,6 +19,8 @@ export interface FleetMemberOptions {
   pollMs: number;
   heartbeatMs?: number;
   logger: Logger;
+  /** Fresh fleet facts after each heartbeat (metrics). */
+  onFacts?: (h: FleetHealth) => void;
 }
 
 export interface FleetHealth {
@@ -62,7 +64,10 @@ export class FleetMember {
     const lease = store.leaseMs;
     this.every(Math.max(100, Math.floor(lease / 3)), () => this.renew());
     this.every(Math.max(200, Math.min(1_000, Math.floor(lease / 2))), () => this.sweep());
-    this.every(this.o.heartbeatMs ?? 2_000, () => store.heartbeat(this.info(), false));
+    this.every(this.o.heartbeatMs ?? 2_000, async () => {
+      await store.heartbeat(this.info(), false);
+      if (this.o.onFacts) this.o.onFacts(await this.health());
+    });
     this.every(this.o.pollMs, async () => this.poll());
     this.poll();
   }

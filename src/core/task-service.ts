@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { ExecutionResult } from '../contract/outcome.js';
 import { emptyUsage } from '../contract/outcome.js';
+import { storableOutcome } from '../contract/agent-output.js';
 import type { AgentSpec, RuntimeName } from '../contract/agent.js';
 import type { Runtime } from '../runtimes/runtime.js';
 import { admit, type AdmissionPolicy, type AdmittedTask, type TaskSubmission } from './admission.js';
@@ -288,7 +289,9 @@ export class TaskService {
     await this.finish(record, result, log);
   }
 
-  private async finish(record: TaskRecord, result: ExecutionResult, log: () => Logger): Promise<TaskRecord> {
+  private async finish(record: TaskRecord, outcome: ExecutionResult, log: () => Logger): Promise<TaskRecord> {
+    // Whatever a backend returned, what is stored, streamed and answered must serialise (else FAILED BAD_OUTPUT).
+    const result = storableOutcome(outcome);
     const now = Date.now();
     const l = this.local.get(record.taskId);
     if (l) l.finishing = true;

@@ -28,6 +28,8 @@ export class Metrics {
   private readonly queueDepth: Gauge<'runtime'>;
   private readonly runningTasks: Gauge<'runtime'>;
   private readonly backendUp: Gauge<'runtime'>;
+  private readonly fleetQueueDepth: Gauge<'runtime'>;
+  private readonly fleetMembers: Gauge;
   private readonly connectionsOpenGauge: Gauge;
   private readonly connectionsRejected: Counter<'reason'>;
 
@@ -50,6 +52,8 @@ export class Metrics {
     });
     this.queueDepth = new Gauge({ name: 'ari_queue_depth', help: 'Tasks waiting for a slot, per backend', labelNames: ['runtime'], registers });
     this.runningTasks = new Gauge({ name: 'ari_running_tasks', help: 'Tasks executing now, per backend', labelNames: ['runtime'], registers });
+    this.fleetQueueDepth = new Gauge({ name: 'ari_fleet_queue_depth', help: 'Fleet members only: tasks queued fleet-wide (shared store), per backend', labelNames: ['runtime'], registers });
+    this.fleetMembers = new Gauge({ name: 'ari_fleet_members', help: 'Fleet members only: members with a recent heartbeat in the shared store', registers });
     this.backendUp = new Gauge({ name: 'ari_backend_up', help: '1 when the backend can run tasks, else 0', labelNames: ['runtime'], registers });
     this.connectionsOpenGauge = new Gauge({ name: 'ari_grpc_connections_open', help: 'gRPC connections open now (handshaking included)', registers });
     this.connectionsRejected = new Counter({
@@ -90,6 +94,11 @@ export class Metrics {
 
   connectionRejected(reason: string): void {
     this.connectionsRejected.inc({ reason });
+  }
+
+  setFleet(queueDepth: Record<string, number>, liveMembers: number): void {
+    for (const [runtime, n] of Object.entries(queueDepth)) this.fleetQueueDepth.set({ runtime }, n);
+    this.fleetMembers.set(liveMembers);
   }
 
   setBackendUp(runtime: string, up: boolean): void {

@@ -124,5 +124,9 @@ export function syscallPolicy(opts: SyscallPolicyOptions = {}): readonly Syscall
       name: 'socket', nr: 41, answer: 'EPERM', arg0AllowOnly: allowedFamilies(opts),
       why: 'only AF_UNIX (AF_INET/6 under an egress policy): vsock crosses network namespaces, netlink configures the host, packet sockets forge frames',
     },
+    {
+      name: 'socketpair', nr: 53, answer: 'EPERM', arg0AllowOnly: [AF_UNIX],
+      why: 'only AF_UNIX: any other family (e.g. AF_TIPC) makes the kernel autoload that protocol\'s module for the agent',
+    },
   ];
 }

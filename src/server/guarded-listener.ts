@@ -23,6 +23,9 @@ export interface GuardedListener {
   stop(graceMs: number): Promise<void>;
 }
 
+/** Kernel accept queue (capped by net.core.somaxconn): a burst of connects waits there, not in SYN retries. */
+const ACCEPT_BACKLOG = 4096;
+
 function prepareUnixSocket(path: string): void {
   // Only replace a stale socket, never an arbitrary file someone pointed us at.
   if (existsSync(path)) {
@@ -36,7 +39,7 @@ async function bindSocket(listener: NetServer, s: ListenSettings, name: string):
   if ('path' in target) prepareUnixSocket(target.path);
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
-    listener.listen('path' in target ? { path: target.path } : { host: target.host, port: target.port }, () => {
+    listener.listen({ ...('path' in target ? { path: target.path } : { host: target.host, port: target.port }), backlog: ACCEPT_BACKLOG }, () => {
       listener.off('error', reject);
       resolve();
     });

@@ -24,11 +24,15 @@ describe('parseDuration', () => {
 });
 
 describe('parseSize', () => {
-  it.each([['64MiB', 64 * 2 ** 20], ['1GiB', 2 ** 30], ['1000', 1000], ['10MB', 10_000_000], ['512KiB', 512 * 1024]])(
+  it.each([['64MiB', 64 * 2 ** 20], ['1GiB', 2 ** 30], ['1000', 1000], ['64m', 64 * 2 ** 20], ['1k', 1024], ['2g', 2 * 2 ** 30], ['512KiB', 512 * 1024]])(
     '%s → %i bytes', (text, bytes) => expect(parseSize(text, '--memory')).toBe(bytes));
 
   it.each(['64XB', 'lots', '0', '-1MiB', 'MiB'])('rejects %j naming the flag', (text) => {
     expect(() => parseSize(text, '--memory')).toThrow(`invalid --memory "${text}"`);
+  });
+
+  it.each(['10MB', '1kb', '2GB'])('refuses %j as ambiguous (decimal or binary?)', (text) => {
+    expect(() => parseSize(text, '--memory')).toThrow(`invalid --memory "${text}": "${text}" is ambiguous`);
   });
 });
 
@@ -89,10 +93,11 @@ describe('main exit codes', () => {
 
   it.each([
     [['bogus'], /unknown command "bogus"/],
+    [['tsak'], /unknown command "tsak"; did you mean task\?/],
     [[], /missing command/],
     [['task', 'submit', '--agent', 'm', '--capability', 'c', '--input', '{bad'], /--input is not valid JSON/],
     [['task', 'submit', '--agent', 'm', '--capability', 'c', '--input', '{}', '--timeout', 'fast'], /invalid --timeout "fast"/],
-    [['task', 'submit', '--agnet', 'm'], /Unknown option '--agnet'/],
+    [['task', 'submit', '--agnet', 'm'], /unknown flag --agnet; did you mean --agent\?/],
     [['task', 'get'], /missing ID/],
     [['agent', 'show'], /missing ID/],
     [['task', 'frobnicate'], /unknown task verb/],

@@ -17,7 +17,8 @@ describe('units', () => {
     expect(parseDurationMs('250ms')).toBe(250);
     expect(parseDurationMs(42)).toBe(42);
     expect(parseBytes('64MiB')).toBe(64 * 1024 * 1024);
-    expect(parseBytes('1GB')).toBe(1e9);
+    expect(parseBytes('1g')).toBe(1024 ** 3); // as Docker reads it
+    expect(() => parseBytes('1GB')).toThrow(/ambiguous/);
   });
   it('names the bad value', () => {
     expect(() => parseDurationMs('5 parsecs', 'limits.x')).toThrow(/limits\.x.*unknown unit "parsecs"/);

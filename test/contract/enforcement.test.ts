@@ -55,7 +55,8 @@ describe('declared enforcement', () => {
 
 describe('a real daemon refuses what a backend cannot enforce', () => {
   let d: TestDaemon;
-  beforeAll(async () => { d = await startTestDaemon(MATH_WASM_AND_NATIVE); }, 60_000);
+  // A uid range of its own, so test files running in parallel never share sandbox uids.
+  beforeAll(async () => { d = await startTestDaemon(`[runtimes.native]\nuid_start = 2710000\nuid_count = 8\n${MATH_WASM_AND_NATIVE}`); }, 60_000);
   afterAll(async () => { await d?.stop(); });
 
   const submit = (agent: string, limits: Record<string, number>) => d.client.executeTask({

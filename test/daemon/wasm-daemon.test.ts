@@ -59,11 +59,12 @@ describe('wasm daemon: outcomes', () => {
     expect(a.usage!.fuel_consumed).toBe(b.usage!.fuel_consumed);
   });
 
-  it('TIMEOUT for a call-free infinite loop within 50 ms past the deadline', async () => {
+  // The precise overshoot is a product figure (`ari conformance` measures it); here only a sanity bound a loaded host keeps.
+  it('TIMEOUT for a call-free infinite loop, within ~1 s past the deadline', async () => {
     const r = await run('loop', { timeout_ms: 300 });
     expect(r.status).toBe('TIMEOUT');
     expect(r.usage!.wall_ms).toBeGreaterThanOrEqual(300);
-    expect(r.usage!.wall_ms).toBeLessThanOrEqual(350);
+    expect(r.usage!.wall_ms).toBeLessThan(300 + 1_000);
   });
 
   it('OUT_OF_FUEL reports exactly the budget consumed', async () => {

@@ -7,6 +7,7 @@ import { DockerRuntime } from '../../src/runtimes/docker/docker-runtime.js';
 import { buildSeccompProfile } from '../../src/sandbox/docker/seccomp-profile.js';
 import { ALLOWED_SYSCALLS } from '../../src/sandbox/docker/seccomp-syscalls.js';
 import { syscallPolicy } from '../../src/sandbox/syscall-policy.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DockerAgentSpec } from '../../src/contract/agent.js';
 import { ensureImage } from '../../src/runtimes/docker/image-builder.js';
@@ -48,11 +49,11 @@ describe('seccomp profile', () => {
 });
 
 describe('socket families in a real container', () => {
-  it('opens AF_UNIX and refuses vsock, netlink-route, packet, inet and inet6 with EPERM', async () => {
+  it('opens AF_UNIX and refuses vsock, netlink-route, packet, inet, inet6 and a TIPC socketpair with EPERM', async () => {
     await requireEngine();
-    const image = 'ari-conformance/contain:1'; // fixtures/conformance/docker-contain: the static probe of fixtures/agents/native
+    const image = 'ari-conformance/contain:3'; // fixtures/conformance/docker-contain: the static probe of fixtures/agents/native
     await ensureImage(image, join(REPO, 'fixtures/conformance/docker-contain'), () => {}, engine);
-    const manifest = { name: 'ContainmentProbe', version: '1.0.0', capabilities: [{ name: 'run', description: 'probe', schema: {} }], requirements: {} };
+    const manifest = JSON.parse(readFileSync(join(REPO, 'fixtures/agents/native/manifest.json'), 'utf8')) as DockerAgentSpec['manifest'];
     const agent: DockerAgentSpec = { id: 'contain-docker', runtime: 'docker', manifest, limits: {}, env: {}, image, command: ['/contain'], pool: 0, baseDir: REPO };
     const rt = new DockerRuntime({ daemonId: `sockets-${process.pid}` });
     await rt.start();
@@ -62,7 +63,7 @@ describe('socket families in a real container', () => {
       await rt.prepare(agent);
       const r = await rt.execute(agent, { taskId: `sockets-${process.pid}`, agentId: agent.id, capability: 'run', input: { mode: 'sockets' }, limits: LIMITS }, new AbortController().signal);
       expect(r.status, r.error?.message).toBe('COMPLETED');
-      expect(r.output).toEqual({ unix: 0, inet: 1, inet6: 1, netlink_route: 1, packet: 1, vsock: 1 });
+      expect(r.output).toEqual({ unix: 0, inet: 1, inet6: 1, netlink_route: 1, packet: 1, vsock: 1, pair_unix: 0, pair_tipc: 1 });
     } finally {
       await rt.close();
     }

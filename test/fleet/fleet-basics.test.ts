@@ -2,7 +2,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AriRpcError } from '../../src/client/ari-client.js';
 import type { WireTaskUpdate } from '../../src/server/wire-types.js';
-import { sleepTask, startedOn, startFleet, type TestFleet } from './fleet-harness.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startChildDaemon } from '../reliability/child-daemon.js';
+import { sleepTask, startedOn, startFleet, UID_STARTS, type TestFleet } from './fleet-harness.js';
 
 let fleet: TestFleet;
 beforeAll(async () => { fleet = await startFleet([{}, {}, {}]); }, 180_000);
@@ -71,4 +75,18 @@ describe('a fleet of three daemons', () => {
     expect(received.size).toBeGreaterThan(1);
     client.close();
   }, 60_000);
+
+  it('refuses a daemon whose native uid range overlaps a live member, and reports a differing manifest at start', async () => {
+    const base = fleet.members[0]!.toml.replace(/\npath = .*\n/, '\n');
+    const overlapping = base.replace(`uid_start = ${UID_STARTS[0]}`, `uid_start = ${UID_STARTS[0]! + 8}`);
+    const e = await startChildDaemon(mkdtempSync(join(tmpdir(), 'ari-fleet-x-')), overlapping, { readyTimeoutMs: 90_000 }).catch((err: Error) => err);
+    expect(String(e)).toMatch(/native sandbox uids 2400008\+16 overlap those of live daemon .* set a distinct \[runtimes.native\] uid_start/);
+    const differing = base.replace(`uid_start = ${UID_STARTS[0]}`, 'uid_start = 2700000').replace('id = "sleep"', 'id = "sleep"\nenv = { MODE = "other" }');
+    const d = await startChildDaemon(mkdtempSync(join(tmpdir(), 'ari-fleet-y-')), differing, { readyTimeoutMs: 90_000 });
+    try {
+      expect(d.logs.some((l) => /agent "sleep" differs on daemon /.test(l.msg))).toBe(true);
+    } finally {
+      await d.kill('SIGTERM');
+    }
+  }, 120_000);
 });

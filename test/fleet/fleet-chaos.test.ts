@@ -98,7 +98,11 @@ describe('fleet failures', () => {
         expect(r.error?.message, j.id).toContain(`daemon ${victimId} `);
       }
     }
-    console.log(`chaos: ${JSON.stringify(tally)}; orphans terminal ${lostWithinMs} ms after the kill (lease ${LEASE_MS} ms)`);
+    const lost = jobs.map((j) => answers.get(j.id)!).filter((r) => r.error?.code === 'DAEMON_LOST');
+    const lostAfterMs = Math.max(0, ...lost.map((r) => Number(r.finished_at_ms) - killedAt));
+    console.log(`chaos: ${JSON.stringify(tally)}; DAEMON_LOST recorded ≤ ${lostAfterMs} ms after the kill, its logged orphans terminal after ${lostWithinMs} ms (lease ${LEASE_MS} ms)`);
+    expect(lost.length).toBeGreaterThan(0); // it was killed with work in flight
+    expect(lostAfterMs).toBeLessThanOrEqual(LEASE_MS + 5_000);
     expect(lostWithinMs).toBeLessThanOrEqual(LEASE_MS + 5_000);
     await agreeEverywhere(jobs.map((j) => j.id), answers, [0, 2]);
 

@@ -1,11 +1,18 @@
 // A real, private PostgreSQL for tests: initdb + pg_ctl in a temp dir, unix socket only, run as an unprivileged user.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
-const BIN = process.env.ARI_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** ARI_PG_BIN, else the newest Debian postgresql package's binaries (15 on Debian 12). */
+function pgBin(): string {
+  if (process.env.ARI_PG_BIN) return process.env.ARI_PG_BIN;
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  return join(root, versions[0] ?? '15', 'bin');
+}
+const BIN = pgBin();
 
 export interface TestPostgres {
   /** A fresh database's URL (unix socket in the temp dir). */

@@ -42,7 +42,7 @@ describe('inherited descriptors', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/native/fd-child.ts'), String(UIDS[0]), String(UIDS[1]), '40', '41'], { stdio: [...stdio] });
     closeSync(fileFd);
     const pipeBytes: Buffer[] = [];
-    (child.stdio[41] as unknown as Readable).on('data', (c: Buffer) => pipeBytes.push(c));
+    (child.stdio as unknown as Readable[])[41].on('data', (c: Buffer) => pipeBytes.push(c));
     let out = '';
     let err = '';
     child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });

@@ -29,6 +29,12 @@ describe('native statuses from observation', () => {
     expect(['CRASHED', 'AGENT_ERROR']).toContain(r.error?.code);
   });
 
+  it('a child OOM-killed while the agent still answers is OUT_OF_MEMORY (the kernel\'s record wins over the answer)', async () => {
+    const r = await run(rt, CONTAIN, 'run', { mode: 'child-oom', mb: 256 }, { memoryBytes: 32 << 20 });
+    expect(r.status, JSON.stringify(r)).toBe('OUT_OF_MEMORY');
+    expect(r.error?.message).toMatch(/OOM-killed/);
+  });
+
   it('exit(3) is FAILED AGENT_ERROR naming the exit code', async () => {
     const r = await run(rt, CONTAIN, 'run', { mode: 'exit', code: 3 });
     expect(r).toMatchObject({ status: 'FAILED', error: { code: 'AGENT_ERROR' } });

@@ -75,17 +75,25 @@ describe('native sandbox pool', () => {
     expect(rs.map((r) => r.output)).toEqual([1, 2, 3, 4].map((result) => ({ result })));
   });
 
-  it('pauses the refill of an agent that dies before its task, and serves that agent cold', async () => {
+  it('pauses the refill of an agent that dies before its task, then stops its pool and reports it; serves that agent cold', async () => {
     const echo = agent('echo-pooled', '/bin/echo', { command: ['/bin/echo', '{"output":"early"}'], binds: ['/lib64', '/lib', '/usr/lib'], pool: 1 });
     await rt.prepare(echo);
     const pool = rt.pool(echo.id)!;
     for (let i = 0; i < 100 && pool.diedIdle === 0; i++) await sleep(30);
     expect(pool.diedIdle).toBe(1);
     await sleep(300);
-    expect(pool.diedIdle).toBeLessThanOrEqual(2); // paused for a second after each, not respawning in a loop
+    expect(pool.diedIdle).toBe(1); // paused after the first, not respawning in a loop
     const r = await run(rt, echo, 'arithmetic', {}); // pooled if one is alive right now (its early output kept), else cold
     expect(r.status).toBe('COMPLETED');
     expect(r.output).toBe('early');
+    // the second death stops the pool for good, and health names the agent
+    for (let i = 0; i < 200 && !pool.stopped; i++) await sleep(25);
+    expect(pool.stopped).toMatch(/ended before its task; pool stopped after 2/);
+    await sleep(300);
+    expect(pool.diedIdle).toBe(2);
+    const h = await rt.health();
+    expect(h.features['pool:echo-pooled']).toBe('stopped');
+    expect(h.reason).toMatch(/agent "echo-pooled": a pre-started sandbox ended before its task/);
   });
 
   it('close() ends the pooled sandboxes and removes every cgroup', async () => {

@@ -10,9 +10,9 @@ beforeAll(async () => { rt = await startRuntime({ uidRange: UIDS }); });
 afterAll(async () => { await rt?.close(); });
 
 describe('native socket families', () => {
-  it('opens AF_UNIX and refuses vsock, netlink-route, packet, inet and inet6 with EPERM', async () => {
+  it('opens AF_UNIX and refuses vsock, netlink-route, packet, inet, inet6 and a TIPC socketpair with EPERM', async () => {
     const r = await run(rt, CONTAIN, 'run', { mode: 'sockets' });
     expect(r.status, r.error?.message).toBe('COMPLETED');
-    expect(r.output).toEqual({ unix: 0, inet: 1, inet6: 1, netlink_route: 1, packet: 1, vsock: 1 });
+    expect(r.output).toEqual({ unix: 0, inet: 1, inet6: 1, netlink_route: 1, packet: 1, vsock: 1, pair_unix: 0, pair_tipc: 1 });
   });
 });

@@ -55,6 +55,9 @@ describe.each([{ inet: false }, { inet: true }])('syscall policy parity (egress 
       const want = allowed.includes(fam) ? 'ALLOW' : 1;
       expect(nativeAnswer(prog, 41, fam), `native family ${fam}`).toBe(want);
       expect(dockerAnswer(profile, 'socket', fam), `docker family ${fam}`).toBe(want);
+      const pair = fam === AF_UNIX ? 'ALLOW' : 1; // socketpair: AF_UNIX only, egress or not
+      expect(nativeAnswer(prog, 53, fam), `native socketpair ${fam}`).toBe(pair);
+      expect(dockerAnswer(profile, 'socketpair', fam), `docker socketpair ${fam}`).toBe(pair);
     }
   });
 

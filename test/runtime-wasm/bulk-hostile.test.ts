@@ -12,7 +12,10 @@ import { rssGrowth } from './rss-probe.js';
 import { agentFor, taskFor, watFile } from './wat.js';
 
 const MIB = 1024 * 1024;
-/** Generous: a loaded 2-core host must not break it. The promise (deadline + 100 ms) is measured in conformance. */
+/**
+ * Generous: a loaded 2-core host must not break it. The promise (deadline + 100 ms for a running worker, + 500 ms
+ * for one the host starves of CPU) is measured in conformance.
+ */
 const SANITY_MS = 1000;
 const runtime = new WasmRuntime({ workers: 2, maxMemoryBytes: 1024 * MIB });
 
@@ -40,14 +43,12 @@ afterAll(async () => {
 
 describe('loops of large bulk operations (never tiered up)', () => {
   it.each([['fill', 8], ['fill', 32], ['fill', 128], ['copy', 8], ['copy', 64]] as const)(
-    'memory.%s of %i MiB in 64 function copies: TIMEOUT soon after the deadline, fuel counting the bytes',
+    'memory.%s of %i MiB in 64 function copies: TIMEOUT soon after the deadline',
     async (op, mib) => {
       const a = await agent(`${op}-${mib}`, bulkLoop(op, mib));
       const r = await timed(a, { timeoutMs: 200, memoryBytes: (mib + 2) * MIB + MIB });
       expect(r.status, r.error?.message).toBe('TIMEOUT');
       expect(r.usage.wallMs).toBeLessThan(200 + SANITY_MS);
-      // At least the first chunk of one operation was charged (the loop is stopped inside its first few operations).
-      expect(r.usage.fuelConsumed).toBeGreaterThan(MIB / 16);
     },
   );
 
@@ -57,7 +58,6 @@ describe('loops of large bulk operations (never tiered up)', () => {
     const r = await timed(a, { timeoutMs: 200, memoryBytes: (mib + 4) * MIB });
     expect(r.status, r.error?.message).toBe('TIMEOUT');
     expect(r.usage.wallMs).toBeLessThan(200 + SANITY_MS);
-    expect(r.usage.fuelConsumed).toBeGreaterThan(MIB / 16);
     const ac = new AbortController();
     const cancelled = timed(a, { timeoutMs: 60_000, memoryBytes: (mib + 4) * MIB }, ac.signal);
     await new Promise((res) => setTimeout(res, 150));

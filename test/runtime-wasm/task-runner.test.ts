@@ -37,15 +37,15 @@ const noCancel = new Int32Array(new SharedArrayBuffer(4));
 describe('task runner fuel accounting', () => {
   it('counts exactly the fuel used by a finished run, across slices', async () => {
     const mod = await compile(metered(1_000_000));
-    const a = runTask(mod, request(), noCancel, () => {});
-    const b = runTask(mod, request(), noCancel, () => {});
+    const a = runTask(mod, request(), { cancel: noCancel }, () => {});
+    const b = runTask(mod, request(), { cancel: noCancel }, () => {});
     expect(a.status).toBe('COMPLETED');
     expect(a.usage.fuelConsumed).toBe(3_000_000);
     expect(b.usage.fuelConsumed).toBe(3_000_000);
   });
 
   it('reports OUT_OF_FUEL with exactly the budget', async () => {
-    const r = runTask(await compile(metered(0)), request({ fuel: 2_500_001 }), noCancel, () => {});
+    const r = runTask(await compile(metered(0)), request({ fuel: 2_500_001 }), { cancel: noCancel }, () => {});
     expect(r.status).toBe('OUT_OF_FUEL');
     expect(r.usage.fuelConsumed).toBe(2_500_001);
   });
@@ -53,14 +53,14 @@ describe('task runner fuel accounting', () => {
   it('stops an endless loop at the deadline between slices (precision: ari conformance)', async () => {
     const mod = await compile(metered(0));
     const started = Date.now();
-    const r = runTask(mod, request({ timeoutMs: 100, fuel: 1e15 }), noCancel, () => {});
+    const r = runTask(mod, request({ timeoutMs: 100, fuel: 1e15 }), { cancel: noCancel }, () => {});
     expect(r.status).toBe('TIMEOUT');
     expect(Date.now() - started).toBeLessThan(1100);
   });
 
   it('stops an endless loop at its CPU budget (CPU_LIMIT from the thread clock)', async () => {
     const mod = await compile(metered(0));
-    const r = runTask(mod, request({ timeoutMs: 5000, cpuMillis: 100, fuel: 1e15 }), noCancel, () => {});
+    const r = runTask(mod, request({ timeoutMs: 5000, cpuMillis: 100, fuel: 1e15 }), { cancel: noCancel }, () => {});
     expect(r.status).toBe('CPU_LIMIT');
     expect(r.usage.cpuMs).toBeGreaterThanOrEqual(100);
     expect(r.usage.cpuMs).toBeLessThan(1100);
@@ -69,7 +69,7 @@ describe('task runner fuel accounting', () => {
   it('stops at the next slice when the cancel flag is set', async () => {
     const flag = new Int32Array(new SharedArrayBuffer(4));
     flag[0] = 1;
-    const r = runTask(await compile(metered(0)), request({ fuel: 1e15 }), flag, () => {});
+    const r = runTask(await compile(metered(0)), request({ fuel: 1e15 }), { cancel: flag }, () => {});
     expect(r.status).toBe('CANCELLED');
   });
 });

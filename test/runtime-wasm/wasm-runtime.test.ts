@@ -179,7 +179,7 @@ describe('crashes and hostile modules', () => {
     const agents = await Promise.all(kinds.map(([id, wat]) => agent(id, wat)));
     const replacedBefore = runtime.replacedWorkers();
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) =>
-      run(agents[i % kinds.length], { timeoutMs: 40, fuel: kinds[i % kinds.length][0] === 'h-burn' ? 5_000_000 : 1e12, memoryBytes: 1 << 20, outputBytes: 4096 })));
+      run(agents[i % kinds.length], { timeoutMs: 250, fuel: kinds[i % kinds.length][0] === 'h-burn' ? 5_000_000 : 1e12, memoryBytes: 1 << 20, outputBytes: 4096 })));
     results.forEach((r, i) => expect(r.status).toBe(kinds[i % kinds.length][2]));
     expect(runtime.workerCount()).toBe(WORKERS);
     expect(runtime.replacedWorkers()).toBe(replacedBefore);

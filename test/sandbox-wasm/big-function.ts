@@ -4,7 +4,7 @@ import { Writer } from '../../src/sandbox/wasm/writer.js';
 /** ~1.3 MB of code with the defaults: depth × labels is what once made instrumentation quadratic. */
 export function bigFunctionModule(depth = 1500, tables = 650, labels = 1000): Uint8Array<ArrayBuffer> {
   const body = new Writer().u32(0);
-  for (let i = 0; i < depth; i++) body.ops(i % 4 === 3 ? 0x03 : 0x02, 0x40);
+  for (let i = 0; i < depth; i++) body.ops((depth - 1 - i) % 4 === 3 ? 0x03 : 0x02, 0x40); // innermost a block: f() returns
   for (let t = 0; t < tables; t++) {
     body.ops(0x41, 0x00, 0x0e).u32(labels - 1);
     for (let l = 0; l < labels; l++) body.u32((l * 7 + t) % depth);

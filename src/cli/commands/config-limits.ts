@@ -1,6 +1,2 @@
-// Domain limits → the wire shape formatLimits prints, by the limit table.
-import { LIMIT_TABLE, type Limits, type WireLimits } from '../../contract/limits.js';
-
-export function limitsToWireShape(l: Limits): WireLimits {
-  return Object.fromEntries(LIMIT_TABLE.map((r) => [r.wire, l[r.key]])) as WireLimits;
-}
+// Domain limits → the wire shape formatLimits prints: the one table-driven conversion the server uses.
+export { limitsToWire as limitsToWireShape } from '../../server/wire-convert.js';

@@ -34,6 +34,8 @@ export class ContainerPool {
   private strikes = 0;
   private lastStrike = '';
   private stopped = false;
+  /** Removals of containers that left the pool without a task; close() waits for them. */
+  private readonly dropping = new Set<Promise<void>>();
 
   /** `limitsKey`: the limits every pooled container was created with (containerLimitsKey). */
   constructor(
@@ -66,7 +68,7 @@ export class ContainerPool {
     while ((e = this.ready.shift())) {
       e.gone();
       if (!e.s.dead) break;
-      void e.s.dispose();
+      this.drop(e.s);
     }
     if (e?.settled) this.strikes = 0;
     this.scheduleFill();
@@ -84,7 +86,7 @@ export class ContainerPool {
         } catch (e) {
           return this.strike(`a pooled container could not be started: ${(e as Error).message}`);
         }
-        if (this.closed) return void (await s.dispose());
+        if (this.closed) return this.drop(s);
         await this.admit(s).waiting;
       }
     })().finally(() => { this.filling = undefined; });
@@ -107,7 +109,8 @@ export class ContainerPool {
     const all = this.ready.splice(0);
     for (const e of all) e.gone();
     await this.filling;
-    await Promise.allSettled(all.map((e) => e.s.dispose()));
+    for (const e of all) this.drop(e.s);
+    await Promise.allSettled([...this.dropping]);
   }
 
   private admit(s: ContainerSession): Entry {
@@ -145,8 +148,13 @@ export class ContainerPool {
     if (i < 0) return; // taken, or already evicted
     this.ready.splice(i, 1);
     e.gone();
-    void e.s.dispose();
+    this.drop(e.s);
     this.strike(reason);
+  }
+
+  private drop(s: ContainerSession): void {
+    const p = s.dispose().finally(() => this.dropping.delete(p));
+    this.dropping.add(p);
   }
 
   private strike(reason: string): void {

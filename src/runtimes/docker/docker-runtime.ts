@@ -3,17 +3,18 @@ import type { Logger } from 'pino';
 import { containerLimitsKey } from '../../sandbox/docker/host-config.js';
 import { TaskCgroup, taskCgroupsSupported } from '../../sandbox/docker/task-cgroup.js';
 import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
+import { classify, type KillReason } from '../../contract/classify.js';
 import type { Limits } from '../../contract/limits.js';
 import { AgentLoadError, type BackendHealth, type ExecutionHooks, type LimitEnforcement, type Runtime } from '../runtime.js';
 import { withTraceEnv, type AgentSpec, type DockerAgentSpec, type ExecutionTask } from '../../contract/agent.js';
-import type { ContainerClient, ImageFacts } from './container-client.js';
+import type { ContainerClient } from './container-client.js';
 import { ContainerPool, DEFAULT_IDLE_POLICY, type IdlePolicy } from './container-pool.js';
 import { ContainerSession } from './container-session.js';
 import { agentSpecInput, containerSpec, POOLED_TASK } from './container-spec.js';
 import { DockerodeClient, DEFAULT_SOCKET } from './dockerode-client.js';
-import { CANARY_LIMITS, runCanary, sweepStale, unreachableReason } from './engine-check.js';
+import { runCanary, sweepStale, unreachableReason } from './engine-check.js';
 import { buildContextFor, ensureImage } from './image-builder.js';
-import { imageVolumes } from './image-volumes.js';
+import { checkImage, type CheckedImage } from './image-volumes.js';
 import { OWNER } from './owner.js';
 import { runTask } from './run-task.js';
 import { dockerEnforces } from './enforcement.js';
@@ -35,8 +36,21 @@ export interface DockerRuntimeOptions {
   idle?: Partial<IdlePolicy>;
 }
 
-/** An image as checked at load: its id (what containers are created from) and the volumes to mask. */
-interface CheckedImage { id: string; volumes: string[] }
+/** A cold container, or why the task ended while it was starting (the caller's cancel, or the deadline). */
+function startedOrEnded(opening: Promise<ContainerSession>, signal: AbortSignal, deadline: number): Promise<ContainerSession | KillReason> {
+  if (signal.aborted) return Promise.resolve('CANCELLED');
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort = () => {};
+  const ended = new Promise<KillReason>((resolve) => {
+    timer = setTimeout(() => resolve('TIMEOUT'), Math.max(0, deadline - performance.now()));
+    onAbort = () => resolve('CANCELLED');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([opening, ended]).finally(() => {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  });
+}
 
 /** Names the containers' cgroup parents: per process, not per runtime (two runtimes in one process must not share one). */
 let cgroupSeq = 0;
@@ -77,7 +91,7 @@ export class DockerRuntime implements Runtime<DockerAgentSpec> {
       const info = await this.client.info();
       this.useCgroups = taskCgroupsSupported(info.cgroupDriver);
       await sweepStale(this.client, this.logger);
-      await this.canary();
+      await runCanary(this.client, this.opts.daemonId, this.useCgroups, this.logger);
       this.healthState = {
         runtime: 'docker', available: true, reason: '',
         features: {
@@ -127,15 +141,7 @@ export class DockerRuntime implements Runtime<DockerAgentSpec> {
   private imageOf(agent: DockerAgentSpec): Promise<CheckedImage> {
     let p = this.images.get(agent);
     if (!p) {
-      p = (async () => {
-        const facts: ImageFacts | undefined = await this.client.inspectImage(agent.image!);
-        if (!facts) throw new Error(`image ${agent.image} is not in the local engine`);
-        try {
-          return { id: facts.id, volumes: imageVolumes(facts.volumes) };
-        } catch (e) {
-          throw new Error(`image ${agent.image} refused: ${(e as Error).message}`);
-        }
-      })();
+      p = checkImage(this.client, agent.image!);
       p.catch(() => this.images.delete(agent));
       this.images.set(agent, p);
     }
@@ -148,11 +154,19 @@ export class DockerRuntime implements Runtime<DockerAgentSpec> {
     const t0 = performance.now();
     let session = this.poolFor(agent, task.limits)?.take();
     if (!session) {
+      const opening = this.openSession(withTraceEnv(agent, task), task.limits, task.taskId, false, agent);
+      let started: ContainerSession | KillReason;
       try {
-        session = await this.openSession(withTraceEnv(agent, task), task.limits, task.taskId, false, agent);
+        started = await startedOrEnded(opening, signal, t0 + task.limits.timeoutMs);
       } catch (e) {
         return sandboxError(`cannot start container for ${agent.image}: ${(e as Error).message}`, Math.round(performance.now() - t0));
       }
+      if (typeof started === 'string') {
+        // Cancelled or out of time while the container was starting: answer now, remove it once it exists.
+        this.track(opening.then((s) => s.dispose(), () => {}));
+        return classify({ killedFor: started }, { ...emptyUsage(), wallMs: Math.round(performance.now() - t0) }, task.limits);
+      }
+      session = started;
       if (this.closed) {
         await session.dispose(); // close() ran while this container was starting
         return sandboxError('docker runtime is shut down');
@@ -256,17 +270,6 @@ export class DockerRuntime implements Runtime<DockerAgentSpec> {
       ...agentSpecInput(agent), image: image.id, volumes: image.volumes, limits, daemonId: this.opts.daemonId, taskId, cgroup,
     });
     return ContainerSession.open(this.client, spec, cgroup);
-  }
-
-  /** The canary runs with exactly a task's hardening, fenced cgroup included. */
-  private async canary(): Promise<void> {
-    const cgroup = this.useCgroups ? new TaskCgroup(`${OWNER}-canary-${++cgroupSeq}`) : undefined;
-    try {
-      cgroup?.create({ memoryBytes: CANARY_LIMITS.memoryBytes, cpuFraction: 1 });
-      await runCanary(this.client, this.opts.daemonId, CANARY_LIMITS, cgroup, this.logger);
-    } finally {
-      for (let i = 0; i < 50 && cgroup && !cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 10));
-    }
   }
 
   private unavailable(reason: string): void {

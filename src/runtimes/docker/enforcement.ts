@@ -5,7 +5,7 @@ import type { LimitEnforcement } from '../runtime.js';
 export function dockerEnforces(taskCgroups: boolean): LimitEnforcement {
   return {
     timeoutMs: 'deadline + container kill',
-    memoryBytes: 'container memory cgroup',
+    memoryBytes: taskCgroups ? 'fenced cgroup parent (tmpfs and image volumes included)' : 'container memory cgroup',
     cpuMillis: taskCgroups ? 'task cgroup cpuacct watchdog' : null,
     fuel: null, // instruction counting exists only for wasm
     pids: 'container pids cgroup',

@@ -3,17 +3,17 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { sweepTaskCgroups, type TaskCgroup } from '../../sandbox/docker/task-cgroup.js';
+import { sweepTaskCgroups, TaskCgroup } from '../../sandbox/docker/task-cgroup.js';
 import { DEFAULT_LIMITS, type Limits } from '../../contract/limits.js';
-import type { ContainerClient } from './container-client.js';
+import type { ContainerClient, ContainerCreateSpec } from './container-client.js';
 import { containerSpec, LABEL_MANAGED, LABEL_OWNER } from './container-spec.js';
 import { ensureImage } from './image-builder.js';
-import { ownerAlive } from './owner.js';
+import { OWNER, ownerAlive } from './owner.js';
 
 export const CANARY_IMAGE = 'ari/canary:1';
 const BUSYBOX = '/bin/busybox';
 const CANARY_TIMEOUT_MS = 20_000;
-export const CANARY_LIMITS: Readonly<Limits> = Object.freeze({ ...DEFAULT_LIMITS, memoryBytes: 32 * 1024 * 1024, pids: 16 });
+const CANARY_LIMITS: Readonly<Limits> = Object.freeze({ ...DEFAULT_LIMITS, memoryBytes: 32 * 1024 * 1024, pids: 16 });
 
 export function unreachableReason(endpoint: string, e: unknown): string {
   const msg = (e as Error).message ?? String(e);
@@ -44,14 +44,23 @@ async function ensureCanaryImage(client: ContainerClient, logger?: Logger): Prom
 }
 
 /**
- * Starts one container with exactly the hardening tasks get (seccomp profile included: Docker only rejects
- * a bad profile at start). Throws with the engine's reason when it cannot run.
+ * Starts one container with exactly the hardening tasks get (seccomp profile, and the fenced cgroup parent when
+ * `fenced`: Docker only rejects a bad profile at start). Throws with the engine's reason when it cannot run.
  */
-export async function runCanary(client: ContainerClient, daemonId: string, limits: Limits, cgroup?: TaskCgroup, logger?: Logger): Promise<void> {
+export async function runCanary(client: ContainerClient, daemonId: string, fenced: boolean, logger?: Logger): Promise<void> {
   await ensureCanaryImage(client, logger);
-  const spec = containerSpec({
-    image: CANARY_IMAGE, volumes: [], env: {}, limits: { ...limits }, daemonId, taskId: 'canary', agentId: 'canary', cgroup,
-  });
+  const cgroup = fenced ? new TaskCgroup(`${OWNER}-canary`) : undefined;
+  try {
+    cgroup?.create({ memoryBytes: CANARY_LIMITS.memoryBytes, cpuFraction: 1 });
+    await runCanaryContainer(client, containerSpec({
+      image: CANARY_IMAGE, volumes: [], env: {}, limits: { ...CANARY_LIMITS }, daemonId, taskId: 'canary', agentId: 'canary', cgroup,
+    }));
+  } finally {
+    for (let i = 0; i < 50 && cgroup && !cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function runCanaryContainer(client: ContainerClient, spec: ContainerCreateSpec): Promise<void> {
   const id = await client.create(spec);
   try {
     const { exited } = await client.watchExit(id);

@@ -1,5 +1,6 @@
 // An image's declared VOLUMEs, checked at load: each becomes a size-capped tmpfs (never an anonymous host volume).
 import { posix } from 'node:path';
+import type { ContainerClient } from './container-client.js';
 
 /** More tmpfs mounts than this per container is not a data directory layout but an attack on mount setup. */
 export const MAX_IMAGE_VOLUMES = 16;
@@ -23,4 +24,18 @@ export function imageVolumes(declared: readonly string[]): string[] {
   }
   if (out.size > MAX_IMAGE_VOLUMES) throw new Error(`image declares ${out.size} VOLUMEs (at most ${MAX_IMAGE_VOLUMES} are masked with tmpfs)`);
   return [...out].sort();
+}
+
+/** An image as checked at load: its id (what containers are created from) and the volumes to mask. */
+export interface CheckedImage { id: string; volumes: string[] }
+
+/** Inspects `ref` once: its id and its masked volumes, or an error naming why it is refused. */
+export async function checkImage(client: ContainerClient, ref: string): Promise<CheckedImage> {
+  const facts = await client.inspectImage(ref);
+  if (!facts) throw new Error(`image ${ref} is not in the local engine`);
+  try {
+    return { id: facts.id, volumes: imageVolumes(facts.volumes) };
+  } catch (e) {
+    throw new Error(`image ${ref} refused: ${(e as Error).message}`);
+  }
 }

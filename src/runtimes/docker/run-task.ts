@@ -11,8 +11,6 @@ import type { ContainerSession } from './container-session.js';
 
 /** After the exit, how long the last output may take to arrive before we stop waiting for it. */
 const DRAIN_GRACE_MS = 1000;
-/** After our kill, how long the engine's exit status may trail it (the kill itself waits for the stop). */
-const KILLED_EXIT_GRACE_MS = 200;
 /** The status of a container whose exit we did not see after our SIGKILL. */
 const SIGKILLED = 128 + 9;
 
@@ -61,7 +59,9 @@ export async function runTask(session: ContainerSession, task: ExecutionTask, si
     if (!killReason && !isCompleteDocument(stdout)) await Promise.race([session.drained, killed, delay(DRAIN_GRACE_MS)]);
     if (killReason) {
       await session.kill(); // stopped, not removed: the answer does not wait for the removal
-      code = await Promise.race([session.exited, delay(KILLED_EXIT_GRACE_MS).then(() => SIGKILLED)]);
+      // The engine's kill answers once the container stopped; its exit status (our SIGKILL, or an exit just
+      // before it) is taken only if already here: waiting for the wait stream would only delay the answer.
+      code = await Promise.race([session.exited, Promise.resolve(SIGKILLED)]);
     }
     const exit = decodeExitStatus(code ?? SIGKILLED);
     // The cgroup parent outlives the container, so these are read after the exit (or the kill).

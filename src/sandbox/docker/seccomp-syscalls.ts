@@ -46,9 +46,9 @@ const PROCESSES = [
   'pidfd_open', 'pidfd_send_signal',
 ];
 
-/** Socket calls on sockets an agent may have; `socket` itself is allowed per family (sandbox/syscall-policy.ts). */
+/** Socket calls on sockets an agent may have; `socket` and `socketpair` are allowed per family (sandbox/syscall-policy.ts). */
 const SOCKETS = [
-  'socketpair', 'bind', 'listen', 'accept', 'accept4', 'connect', 'getsockname', 'getpeername',
+  'bind', 'listen', 'accept', 'accept4', 'connect', 'getsockname', 'getpeername',
   'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'shutdown', 'setsockopt', 'getsockopt',
 ];
 

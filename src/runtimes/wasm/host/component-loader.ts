@@ -3,7 +3,6 @@ import { AgentLoadError } from '../../runtime.js';
 import type { WasmAgentSpec } from '../../../contract/agent.js';
 import { ARI, instrumentModule } from '../../../sandbox/wasm/instrument.js';
 import { glueUrl } from './component-glue.js';
-import { extraBytesOf } from './module-footprint.js';
 import { transpileComponent, type TranspiledComponent } from './component-transpile.js';
 import type { ComponentArtifact, ComponentShape } from '../shared/worker-protocol.js';
 
@@ -52,7 +51,9 @@ export async function loadComponent(agent: WasmAgentSpec, bytes: Uint8Array, max
     // the reserved __ari module is still refused, and all of them are validated, metered and clamped.
     let instrumented: Uint8Array<ArrayBuffer>;
     try {
-      instrumented = instrumentModule(raw, { maxMemoryBytes, allowImport: () => true }).bytes;
+      const result = instrumentModule(raw, { maxMemoryBytes, allowImport: () => true });
+      instrumented = result.bytes;
+      footprintBytes += result.footprint.extraBytes;
     } catch (e) {
       throw fail(`core module ${name} cannot be instrumented: ${(e as Error).message}`);
     }
@@ -62,7 +63,6 @@ export async function loadComponent(agent: WasmAgentSpec, bytes: Uint8Array, max
       throw fail(`instrumented core module ${name} does not compile: ${(e as Error).message}`);
     }
     if (!WebAssembly.Module.exports(cores[name]).some((x) => x.name === ARI.fuelGlobal)) throw fail(`core module ${name}: instrumentation left no fuel counter`);
-    footprintBytes += extraBytesOf(raw);
   }
   return { abi: shape, module: { glueUrl: glueUrl(t.glue), cores, wasi: shape === 'component-run' || t.imports.length > 0 }, footprintBytes };
 }

@@ -5,8 +5,7 @@ import type { WasmAgentSpec } from '../../../contract/agent.js';
 import { detectAbi, forbiddenImport, importAllowed } from './abi-detect.js';
 import { detectWasmKind } from './component-detect.js';
 import { loadComponent } from './component-loader.js';
-import { ARI, instrumentModule } from '../../../sandbox/wasm/instrument.js';
-import { extraBytesOf } from './module-footprint.js';
+import { ARI, instrumentModule, type InstrumentedModule } from '../../../sandbox/wasm/instrument.js';
 import type { WasmAbi, WasmArtifact } from '../shared/worker-protocol.js';
 
 export interface LoadedModule {
@@ -42,16 +41,16 @@ export async function loadModule(agent: WasmAgentSpec, maxMemoryBytes: number): 
   if (typeof abi === 'object') throw new AgentLoadError(agent.id, `module ${agent.module}: ${abi.invalid}`);
   const bad = forbiddenImport(abi, WebAssembly.Module.imports(original));
   if (bad) throw new AgentLoadError(agent.id, `module ${agent.module} imports ${bad}, which a ${abi} module may not import`);
-  let instrumented: Uint8Array;
+  let instrumented: InstrumentedModule;
   try {
     const allowImport = (m: string, n: string, kind: string) => importAllowed(abi, m, n, kind === 'func' ? 'function' : kind);
-    instrumented = instrumentModule(bytes, { maxMemoryBytes, allowImport }).bytes;
+    instrumented = instrumentModule(bytes, { maxMemoryBytes, allowImport });
   } catch (e) {
     throw new AgentLoadError(agent.id, `module ${agent.module} cannot be instrumented: ${(e as Error).message}`);
   }
-  const module = await compileOrExplain(agent, instrumented, 'instrumented module');
+  const module = await compileOrExplain(agent, instrumented.bytes, 'instrumented module');
   if (!WebAssembly.Module.exports(module).some((e) => e.name === ARI.fuelGlobal)) {
     throw new AgentLoadError(agent.id, `module ${agent.module}: instrumentation left no fuel counter`);
   }
-  return { abi, module, footprintBytes: extraBytesOf(bytes) };
+  return { abi, module, footprintBytes: instrumented.footprint.extraBytes };
 }

@@ -1,12 +1,13 @@
-// A fixed pool of warm worker threads running wasm tasks. A worker that does not answer within STUCK_BOUND_MS of
-// its task's deadline, cancel or CPU budget is abandoned: the task is answered at once, the slot gets a fresh
-// worker, and the old thread is terminated in the background, so no other task ever waits on it.
+// A fixed pool of warm worker threads running wasm tasks. A worker that keeps running without answering for
+// STUCK_BOUND_MS past its task's deadline, cancel or CPU budget is abandoned: the task is answered at once, the slot
+// gets a fresh worker, and the old thread is terminated in the background, so no other task ever waits on it.
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { classify, type Observation } from '../../../contract/classify.js';
 import { NO_LIMITS, type Limits } from '../../../contract/limits.js';
 import { emptyUsage, type ExecutionResult } from '../../../contract/outcome.js';
 import { createChannelBuffer } from '../shared/channel-layout.js';
+import { controlViews, createControlBuffer } from '../shared/control-block.js';
 import type { WasmAbi, WasmArtifact, WorkerReply, WorkerRequest } from '../shared/worker-protocol.js';
 import { ChannelHost } from './channel-host.js';
 import { ThreadClock } from './thread-clock.js';
@@ -18,6 +19,13 @@ import { startWorker } from './worker-entry.js';
  * call, instantiating a huge module, code V8 does not interrupt quickly).
  */
 export const STUCK_BOUND_MS = 100;
+/**
+ * A worker that got almost no CPU in that window is starved by a loaded host, not stuck (a fresh one would be
+ * starved too): it gets further windows, up to this long past the deadline, before it is abandoned all the same.
+ */
+export const STARVED_BOUND_MS = 500;
+/** CPU a worker must have used in a STUCK_BOUND_MS window to count as running (not starved). */
+const BUSY_CPU_MS = STUCK_BOUND_MS / 4;
 /** How long close() waits for abandoned threads to exit before it returns (they are unref'd either way). */
 const CLOSE_WAIT_MS = 1000;
 /** A warm-up (loading a component's glue) that takes longer than this is abandoned. */
@@ -55,12 +63,12 @@ interface Running {
   cpuAtStart?: number;
 }
 interface Slot {
-  worker: Worker; cancel: Int32Array; channel: ChannelHost; modules: Set<string>; ready: boolean;
+  worker: Worker; cancel: Int32Array; fuel: BigInt64Array; channel: ChannelHost; modules: Set<string>; ready: boolean;
   clock: ThreadClock; running?: Running; warmUps: WarmUpJob[];
 }
 
-function ended(obs: Observation, limits: Limits | undefined, startedAt: number): ExecutionResult {
-  const usage = { ...emptyUsage(), wallMs: Date.now() - startedAt };
+function ended(obs: Observation, limits: Limits | undefined, startedAt: number, fuelConsumed = 0): ExecutionResult {
+  const usage = { ...emptyUsage(), wallMs: Date.now() - startedAt, fuelConsumed };
   const l = limits ?? NO_LIMITS;
   return classify(obs, usage, l);
 }
@@ -146,11 +154,11 @@ export class WorkerPool {
   private attachWorker(slot: Slot): void {
     slot.channel?.release();
     slot.clock?.close();
-    const cancel = new SharedArrayBuffer(4);
+    const control = createControlBuffer();
     const buffer = createChannelBuffer();
-    const worker = startWorker({ cancel, channel: buffer });
+    const worker = startWorker({ control, channel: buffer });
     const channel = new ChannelHost(buffer);
-    Object.assign(slot, { worker, cancel: new Int32Array(cancel), channel, modules: new Set(), ready: false, clock: new ThreadClock(undefined) });
+    Object.assign(slot, { worker, ...controlViews(control), channel, modules: new Set(), ready: false, clock: new ThreadClock(undefined) });
     this.live.add(worker);
     worker.unref();
     channel.watchResults((jobId, result, logs) => {
@@ -206,9 +214,9 @@ export class WorkerPool {
     running.task = { ...pending, onAbort: () => this.cancel(slot, running) };
     slot.running = running;
     Atomics.store(slot.cancel, 0, 0);
+    Atomics.store(slot.fuel, 0, 0n);
     job.signal.addEventListener('abort', running.task.onAbort, { once: true });
-    const stuck = () => this.abandonIfCurrent(slot, running, { killedFor: 'TIMEOUT' });
-    running.timers.push(setTimeout(stuck, job.limits.timeoutMs + STUCK_BOUND_MS).unref());
+    this.watchStuck(slot, running, running.startedAt + job.limits.timeoutMs, { killedFor: 'TIMEOUT' });
     if (job.limits.cpuMillis < job.limits.timeoutMs) this.watchCpu(slot, running, job.limits.cpuMillis);
     this.post(slot, running);
   }
@@ -252,7 +260,24 @@ export class WorkerPool {
   private cancel(slot: Slot, running: Running): void {
     if (slot.running !== running) return;
     Atomics.store(slot.cancel, 0, 1);
-    running.timers.push(setTimeout(() => this.abandonIfCurrent(slot, running, { killedFor: 'CANCELLED' }), STUCK_BOUND_MS).unref());
+    this.watchStuck(slot, running, Date.now(), { killedFor: 'CANCELLED' });
+  }
+
+  /**
+   * From `dueAt` (a deadline, a cancel), the worker has STUCK_BOUND_MS to answer; one that used CPU in that window
+   * without answering is stuck and abandoned; one that got almost none is starved and waits, up to STARVED_BOUND_MS.
+   */
+  private watchStuck(slot: Slot, running: Running, dueAt: number, obs: Observation): void {
+    const window = (cpuBefore: number | null) => running.timers.push(setTimeout(() => {
+      if (slot.running !== running) return;
+      slot.channel.takeResult();
+      if (slot.running !== running) return;
+      const cpu = slot.clock.cpuMs();
+      const busy = cpu === null || cpuBefore === null || cpu - cpuBefore >= BUSY_CPU_MS;
+      if (busy || Date.now() >= dueAt + STARVED_BOUND_MS) this.abandon(slot, obs);
+      else window(cpu);
+    }, STUCK_BOUND_MS).unref());
+    running.timers.push(setTimeout(() => window(slot.clock.cpuMs()), Math.max(0, dueAt - Date.now())).unref());
   }
 
   private onReply(slot: Slot, m: WorkerReply): void {
@@ -300,10 +325,11 @@ export class WorkerPool {
     this.logger?.warn({ runtime: 'wasm', reason: why, agent_id: running?.task?.job.agentId }, 'wasm worker abandoned and replaced');
     this.replaced++;
     Atomics.store(slot.cancel, 0, 1);
+    const fuelConsumed = Number(Atomics.load(slot.fuel, 0));
     slot.running = undefined;
     this.attachWorker(slot);
     this.terminate(old);
-    if (running) this.finish(slot, running, ended(obs, running.task?.job.limits, running.startedAt));
+    if (running) this.finish(slot, running, ended(obs, running.task?.job.limits, running.startedAt, fuelConsumed));
   }
 
   private terminate(worker: Worker): void {

@@ -24,8 +24,8 @@ export function isComponentAbi(abi: WasmAbi): abi is ComponentShape {
 
 /** Data every worker is started with. */
 export interface WorkerInit {
-  /** Int32Array[1] over this buffer: non-zero = cancel the running task at its next fuel slice. */
-  cancel: SharedArrayBuffer;
+  /** The cancel flag and published fuel (shared/control-block.ts). */
+  control: SharedArrayBuffer;
   /** The request/result fast path (shared/channel-layout.ts). */
   channel: SharedArrayBuffer;
 }

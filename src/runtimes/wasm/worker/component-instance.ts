@@ -3,8 +3,8 @@ import type { Limits } from '../../../contract/limits.js';
 import { ARI } from '../../../sandbox/wasm/instrument.js';
 import type { ComponentArtifact } from '../shared/worker-protocol.js';
 import type { ComponentWasi, ComponentWasiTask } from './component-wasi.js';
-import { FuelMeter } from './fuel-meter.js';
-import { checkFootprint, PAGE } from './memory-footprint.js';
+import { FuelMeter, type TaskControl } from './fuel-meter.js';
+import { capPages, checkFootprint, extraBytes } from './memory-footprint.js';
 
 type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
 /** The glue's `instantiate(getCoreModule, imports, instantiateCore)`. */
@@ -27,9 +27,11 @@ export interface TaskBinding {
   wasi: Omit<ComponentWasiTask, 'charge'>;
   limits: Limits;
   deadline: number;
-  cancel: Int32Array;
-  /** Bytes held outside linear memories (tables, globals, instrumentation, the task document). */
-  reservedBytes: number;
+  control: TaskControl;
+  /** Σ of the core modules' declared bytes outside linear memory (tables, globals). */
+  footprintBytes: number;
+  /** What the host holds for the task (its document). */
+  hostBytes: number;
 }
 
 /**
@@ -62,17 +64,22 @@ export function instantiateComponent(
 /** Binds the task (if not yet), applies its memory limit, and runs the deferred start functions under its fuel. */
 export function arm(ci: ComponentInstance, task: TaskBinding): void {
   bind(ci, task);
-  const maxPages = Math.floor(Math.max(0, task.limits.memoryBytes - task.reservedBytes) / PAGE);
+  const maxPages = capPages(task.limits.memoryBytes, task.hostBytes);
   for (const i of ci.instances) (i.exports[ARI.memMaxPagesGlobal] as WebAssembly.Global).value = maxPages;
-  checkFootprint(task.reservedBytes, memoryBytes(ci.instances), task.limits.memoryBytes);
+  checkFootprint(heldBytes(ci, task), memoryBytes(ci.instances), task.limits.memoryBytes);
   for (const start of ci.starts.splice(0)) start();
 }
 
 function bind(ci: ComponentInstance, task: TaskBinding): void {
   if (ci.bound) return;
   ci.bound = true;
-  ci.meter.arm({ budget: task.limits.fuel, deadline: task.deadline, cancel: task.cancel, cpuMillis: task.limits.cpuMillis });
+  ci.meter.arm({ budget: task.limits.fuel, deadline: task.deadline, cpuMillis: task.limits.cpuMillis, ...task.control });
   ci.wasi?.bind({ ...task.wasi, charge: (units) => ci.meter.charge(units) });
+}
+
+/** What the instance holds outside its linear memories, host bytes for the task included. */
+export function heldBytes(ci: ComponentInstance, task: Pick<TaskBinding, 'footprintBytes' | 'hostBytes'>): number {
+  return extraBytes(ci.instances, task.footprintBytes) + task.hostBytes;
 }
 
 /** Bytes of the component's distinct memories (one module usually defines a memory, others import it). */

@@ -6,11 +6,12 @@ import { LineSplitter } from '../../../sandbox/output-cap.js';
 import { MemoryLimitExceeded, OutputLimitExceeded, ProcExit } from '../shared/outcome-markers.js';
 import type { ComponentArtifact, RunRequest, WarmUpRequest } from '../shared/worker-protocol.js';
 import {
-  arm, instantiateComponent, memoryBytes, oomFlagged, type ComponentApi, type ComponentInstance, type Instantiate, type TaskBinding,
+  arm, heldBytes, instantiateComponent, memoryBytes, oomFlagged, type ComponentApi, type ComponentInstance, type Instantiate, type TaskBinding,
 } from './component-instance.js';
 import type { ComponentWasi } from './component-wasi.js';
 import { checkFootprint } from './memory-footprint.js';
 import { MAX_SPARE_BYTES, Spares } from './spare-instance.js';
+import type { TaskControl } from './fuel-meter.js';
 import type { AbiRun } from './task-context.js';
 import { taskOutcome } from './task-outcome.js';
 import { startClock } from './thread-cpu.js';
@@ -35,7 +36,7 @@ export async function warmUpComponent(artifact: ComponentArtifact, req: WarmUpRe
   prepareSpare(await load(artifact), artifact, req.abi, req.footprintBytes);
 }
 
-export async function runComponentTask(artifact: ComponentArtifact, req: RunRequest, cancel: Int32Array, emitLog: (line: string) => void): Promise<ExecutionResult> {
+export async function runComponentTask(artifact: ComponentArtifact, req: RunRequest, control: TaskControl, emitLog: (line: string) => void): Promise<ExecutionResult> {
   let loaded: Loaded;
   try {
     loaded = await load(artifact);
@@ -43,7 +44,7 @@ export async function runComponentTask(artifact: ComponentArtifact, req: RunRequ
     const fault = new Error(`component glue failed to load: ${(e as Error).message}`);
     return taskOutcome({ thrown: fault, oomFlagged: false, overBudget: false }, emptyUsage(), req.limits);
   }
-  const result = runOnce(loaded, artifact, req, cancel, emitLog);
+  const result = runOnce(loaded, artifact, req, control, emitLog);
   setImmediate(() => prepareSpare(loaded, artifact, req.abi, req.footprintBytes));
   return result;
 }
@@ -61,20 +62,19 @@ function takeSpare(artifact: ComponentArtifact, abi: RunRequest['abi']): Compone
   return s?.abi === abi ? s.ci : undefined;
 }
 
-function runOnce({ instantiate, wasi: wasiModule }: Loaded, artifact: ComponentArtifact, req: RunRequest, cancel: Int32Array, emitLog: (line: string) => void): ExecutionResult {
+function runOnce({ instantiate, wasi: wasiModule }: Loaded, artifact: ComponentArtifact, req: RunRequest, control: TaskControl, emitLog: (line: string) => void): ExecutionResult {
   const clock = startClock();
   const logs = new LineSplitter(emitLog);
-  const reservedBytes = req.footprintBytes + Buffer.byteLength(req.document);
   const task: TaskBinding = {
     wasi: { agentId: req.agentId, env: req.env, stdin: req.document, outputBytes: req.limits.outputBytes, log: (t) => logs.push(t) },
-    limits: req.limits, deadline: req.deadline, cancel, reservedBytes,
+    limits: req.limits, deadline: req.deadline, control, footprintBytes: req.footprintBytes, hostBytes: Buffer.byteLength(req.document),
   };
   let ci: ComponentInstance | undefined;
   let run: AbiRun | undefined;
   let thrown: unknown;
   try {
     // Refused before instantiating: tables past the limit are never allocated.
-    checkFootprint(reservedBytes, 0, req.limits.memoryBytes);
+    checkFootprint(task.footprintBytes + task.hostBytes, 0, req.limits.memoryBytes);
     ci = takeSpare(artifact, req.abi) ?? instantiateComponent(instantiate, artifact, wasiModule && new wasiModule.ComponentWasi(), task);
     arm(ci, task);
     run = req.abi === 'component-run' && ci.wasi ? runCommand(ci.api, ci.wasi) : runExecuteTask(ci.api, req);
@@ -83,7 +83,7 @@ function runOnce({ instantiate, wasi: wasiModule }: Loaded, artifact: ComponentA
   }
   logs.flush();
   const usage = { ...emptyUsage(), ...clock.elapsed() };
-  usage.peakMemoryBytes = ci ? memoryBytes(ci.instances) + reservedBytes + (ci.wasi?.stdout.retainedBytes ?? 0) : 0;
+  usage.peakMemoryBytes = ci ? memoryBytes(ci.instances) + heldBytes(ci, task) + (ci.wasi?.stdout.retainedBytes ?? 0) : 0;
   usage.fuelConsumed = ci?.meter.consumed() ?? 0;
   usage.outputBytes = run?.outputBytes ?? (thrown instanceof OutputLimitExceeded ? thrown.offered : ci?.wasi?.stdout.total ?? 0);
   usage.exitCode = run?.exitCode ?? 0;

@@ -16,7 +16,12 @@ export interface MeterTask {
   cpuMillis: number;
   /** Called at every slice boundary (about every millisecond of guest code). */
   onSlice?: () => void;
+  /** Where the fuel consumed so far is published at every slice boundary, for the pool to read. */
+  published?: BigInt64Array;
 }
+
+/** What the pool shares with the worker for each task: its cancel flag and where fuel is published. */
+export type TaskControl = Pick<MeterTask, 'cancel' | 'published'>;
 
 interface Counter {
   global?: WebAssembly.Global;
@@ -105,6 +110,7 @@ export class FuelMeter {
 
   private checkClocks(task: MeterTask): void {
     this.hostSinceCheck = 0;
+    if (task.published) Atomics.store(task.published, 0, BigInt(this.consumed()));
     if (Date.now() > task.deadline) throw this.halt(new DeadlineExceeded());
     if (Atomics.load(task.cancel, 0) !== 0) throw this.halt(new Cancelled());
     if (this.cpuMs() > task.cpuMillis) throw this.halt(new CpuLimitExceeded());

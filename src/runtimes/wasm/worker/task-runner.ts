@@ -6,9 +6,9 @@ import { ARI } from '../../../sandbox/wasm/instrument.js';
 import { MemoryLimitExceeded, OutputLimitExceeded, ProcExit } from '../shared/outcome-markers.js';
 import type { RunRequest } from '../shared/worker-protocol.js';
 import { takeCoreSpare } from './core-spare.js';
-import { FuelMeter } from './fuel-meter.js';
+import { FuelMeter, type TaskControl } from './fuel-meter.js';
 import { GuestMemory } from './guest-memory.js';
-import { checkFootprint, PAGE } from './memory-footprint.js';
+import { capPages, checkFootprint, extraBytes } from './memory-footprint.js';
 import { runSeed, seedImports } from './seed-abi.js';
 import type { AbiRun, TaskContext } from './task-context.js';
 import { taskOutcome } from './task-outcome.js';
@@ -33,11 +33,11 @@ function runWasi(instance: WebAssembly.Instance, wasi: WasiPreview1): AbiRun {
 
 /** `onSlice` runs between fuel slices (about every millisecond while guest code runs). */
 export function runTask(
-  module: WebAssembly.Module, req: RunRequest, cancel: Int32Array, emitLog: (line: string) => void, onSlice?: () => void,
+  module: WebAssembly.Module, req: RunRequest, control: TaskControl, emitLog: (line: string) => void, onSlice?: () => void,
 ): ExecutionResult {
   const clock = startClock();
   const meter = new FuelMeter();
-  meter.arm({ budget: req.limits.fuel, deadline: req.deadline, cancel, cpuMillis: req.limits.cpuMillis, onSlice });
+  meter.arm({ budget: req.limits.fuel, deadline: req.deadline, cpuMillis: req.limits.cpuMillis, onSlice, ...control });
   const logs = new LineSplitter(emitLog);
   const ctx: TaskContext = { req, meter, log: (text) => logs.push(text) };
   const wasi = req.abi === 'wasi' ? new WasiPreview1(ctx) : undefined;
@@ -45,10 +45,11 @@ export function runTask(
   let memory: WebAssembly.Memory | undefined;
   let run: AbiRun | undefined;
   let thrown: unknown;
-  const reserved = req.footprintBytes + Buffer.byteLength(req.document);
+  const hostBytes = Buffer.byteLength(req.document);
+  const held = () => (instance ? extraBytes([instance], req.footprintBytes) : req.footprintBytes) + hostBytes;
   try {
     // Refused before instantiating: a module whose tables alone pass the limit never gets them allocated.
-    checkFootprint(reserved, 0, req.limits.memoryBytes);
+    checkFootprint(held(), 0, req.limits.memoryBytes);
     const imports = wasi ? wasi.importsFor(module) : seedImports(ctx, () => (memory ? new GuestMemory(memory) : undefined));
     const counter = meter.counter();
     imports[ARI.importModule] = { [ARI.outOfFuel]: counter.outOfFuel };
@@ -57,9 +58,9 @@ export function runTask(
     memory = exported<WebAssembly.Memory>(instance, 'memory');
     wasi?.bindMemory(memory);
     const maxPages = exported<WebAssembly.Global>(instance, ARI.memMaxPagesGlobal);
-    if (maxPages) maxPages.value = Math.floor(Math.max(0, req.limits.memoryBytes - reserved) / PAGE);
+    if (maxPages) maxPages.value = capPages(req.limits.memoryBytes, hostBytes);
     counter.bind(exported<WebAssembly.Global>(instance, ARI.fuelGlobal));
-    checkFootprint(reserved, memory?.buffer.byteLength ?? 0, req.limits.memoryBytes);
+    checkFootprint(held(), memory?.buffer.byteLength ?? 0, req.limits.memoryBytes);
     // The instrumenter defers the start function so it runs metered, after the fuel counter is bound.
     exported<() => void>(instance, ARI.startExport)?.();
     run = wasi ? runWasi(instance, wasi) : runSeed(instance, ctx);
@@ -68,7 +69,7 @@ export function runTask(
   }
   logs.flush();
   const usage = { ...emptyUsage(), ...clock.elapsed() };
-  usage.peakMemoryBytes = (memory?.buffer.byteLength ?? 0) + (instance ? reserved : 0) + (wasi?.stdout.retainedBytes ?? 0);
+  usage.peakMemoryBytes = instance ? (memory?.buffer.byteLength ?? 0) + held() + (wasi?.stdout.retainedBytes ?? 0) : 0;
   usage.fuelConsumed = meter.consumed();
   usage.outputBytes = run?.outputBytes ?? (thrown instanceof OutputLimitExceeded ? thrown.offered : wasi?.stdout.total ?? 0);
   usage.exitCode = run?.exitCode ?? 0;

@@ -7,6 +7,7 @@ import {
   isComponentAbi, type ComponentArtifact, type RunRequest, type WarmUpRequest, type WasmArtifact, type WorkerInit, type WorkerReply,
   type WorkerRequest,
 } from '../shared/worker-protocol.js';
+import { controlViews } from '../shared/control-block.js';
 import { ChannelWorker } from './channel-worker.js';
 import { runComponentTask, warmUpComponent } from './component-runner.js';
 import { prepareCoreSpare } from './core-spare.js';
@@ -20,7 +21,7 @@ const LOG_BATCH_MS = 20;
 const port = parentPort;
 if (!port) throw new Error('worker-main must run in a worker thread');
 const init = workerData as WorkerInit;
-const cancel = new Int32Array(init.cancel);
+const { cancel, fuel } = controlViews(init.control);
 const channel = new ChannelWorker(init.channel);
 const modules = new Map<string, WasmArtifact>();
 /** The core module of the previous task (spares are kept for modules that repeat). */
@@ -84,8 +85,9 @@ function run(mod: WasmArtifact, req: RunRequest): Promise<void> | undefined {
     stream();
     post({ type: 'result', jobId: req.jobId, result });
   };
-  if (isComponentAbi(req.abi)) return runComponentTask(mod as ComponentArtifact, req, cancel, onLog).then(reply);
-  reply(runTask(mod as WebAssembly.Module, req, cancel, onLog, onSlice));
+  const control = { cancel, published: fuel };
+  if (isComponentAbi(req.abi)) return runComponentTask(mod as ComponentArtifact, req, control, onLog).then(reply);
+  reply(runTask(mod as WebAssembly.Module, req, control, onLog, onSlice));
   // Off the task's clock: the result is already on its way. Only for a module run twice in a row (a spare for
   // agents that alternate would be wasted), and only when no next task is already waiting for this worker.
   const repeat = mod === lastModule;
