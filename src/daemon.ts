@@ -200,6 +200,7 @@ const DRAIN_BOUND_MS = 10_000;
  */
 export async function runDaemon(opts: { configPath?: string; listen?: string; metrics?: string; logFormat?: 'pretty' | 'json' }): Promise<void> {
   const logger = createLogger(undefined, opts.logFormat);
+  logger.info({ pid: process.pid, config: opts.configPath ?? null }, 'ari starting');
   let signalled = false;
   let wake = () => {};
   const onSignal = (sig: NodeJS.Signals) => {

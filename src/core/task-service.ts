@@ -289,6 +289,26 @@ export class TaskService {
     await this.finish(record, result, log);
   }
 
+  /**
+   * The store refusing what an agent returned (a value its encoding cannot hold) must not lose the outcome: it is
+   * stored as FAILED BAD_OUTPUT instead. If that is refused too, the store itself is failing: the first error stands.
+   */
+  private async storeOutcome(taskId: string, result: ExecutionResult, now: number, log: () => Logger): Promise<TaskRecord | undefined> {
+    try {
+      return await this.deps.journal.finish(taskId, result, now);
+    } catch (e) {
+      const stored: ExecutionResult = { status: 'FAILED', usage: result.usage, metrics: {},
+        error: { code: 'BAD_OUTPUT', message: `agent result cannot be stored: ${(e as Error).message}`.slice(0, 4096) } };
+      try {
+        const r = await this.deps.journal.finish(taskId, stored, now);
+        log().warn({ err: e }, 'outcome refused by the journal: recorded as FAILED BAD_OUTPUT');
+        return r;
+      } catch {
+        throw e;
+      }
+    }
+  }
+
   private async finish(record: TaskRecord, outcome: ExecutionResult, log: () => Logger): Promise<TaskRecord> {
     // Whatever a backend returned, what is stored, streamed and answered must serialise (else FAILED BAD_OUTPUT).
     const result = storableOutcome(outcome);
@@ -296,7 +316,7 @@ export class TaskService {
     const l = this.local.get(record.taskId);
     if (l) l.finishing = true;
     // The first outcome recorded wins (e.g. a lost lease already recorded DAEMON_LOST): answer what the store holds.
-    const final = (await this.deps.journal.finish(record.taskId, result, now)) ?? { ...record, status: result.status, result, finishedAt: now };
+    const final = (await this.storeOutcome(record.taskId, result, now, log)) ?? { ...record, status: result.status, result, finishedAt: now };
     this.local.delete(record.taskId);
     const seconds = (now - (record.startedAt ?? record.createdAt)) / 1000;
     this.deps.observer?.finished(final, seconds);

@@ -77,7 +77,7 @@ export function listQueryFromWire(req: WireListTasksRequest, maxPage: number): T
   return {
     agentId: req.agent_id || undefined,
     status,
-    sinceMs: req.since_ms ? Number(req.since_ms) : undefined,
+    sinceMs: Number(req.since_ms) || undefined, // int64 arrives as a decimal string (loadAriServer)
     limit: Math.min(req.page_size || maxPage, maxPage),
     pageToken: req.page_token || undefined,
   };

@@ -20,7 +20,7 @@ export interface WireTaskResponse {
   created_at_ms?: number; started_at_ms?: number; finished_at_ms?: number;
 }
 export interface WireListTasksRequest {
-  agent_id: string; status: TaskStatus | 'TASK_STATUS_UNSPECIFIED'; since_ms: number; page_size: number; page_token: string;
+  agent_id: string; status: TaskStatus | 'TASK_STATUS_UNSPECIFIED'; since_ms: number | string; page_size: number; page_token: string;
 }
 export interface WireTaskLogs { task_id: string; status: string; lines: string[]; truncated: boolean }
 export interface WireTaskUpdate {

@@ -138,6 +138,17 @@ describe('docker runtime', () => {
     expect(await drained(DAEMON)).toEqual([]);
   });
 
+  it('answers a cancel or a deadline that comes while the container is still starting, and removes it after', async () => {
+    const ac = new AbortController();
+    const p = rt.execute(hostile, hostileTask('sleep', { seconds: 60 }), ac.signal);
+    setTimeout(() => ac.abort(), 20);
+    const cancelled = await p;
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', error: { code: 'CANCELLED', message: 'cancelled' } });
+    const late = await run('sleep', { seconds: 60 }, { timeoutMs: 30 });
+    expect(late).toMatchObject({ status: 'TIMEOUT', error: { message: 'timed out after 30 ms' } });
+    expect(await drained(DAEMON)).toEqual([]);
+  });
+
   it('streams stderr as log lines and reports a non-zero exit as AGENT_ERROR', async () => {
     const lines: string[] = [];
     const logged = await rt.execute(hostile, hostileTask('log', { lines: 3 }), never(), { onLog: (l) => lines.push(l) });

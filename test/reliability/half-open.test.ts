@@ -5,6 +5,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -12,6 +14,7 @@ import { startDaemon, type DaemonHandle } from '../../src/daemon.js';
 import { connectAri, type AriClient } from '../../src/client/ari-client.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { FIXTURES } from '../helpers/test-daemon.js';
+import { makePki } from './certs.js';
 
 const HALF_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n').subarray(0, 12);
 const HANDSHAKE_MS = 2_000;
@@ -19,12 +22,13 @@ const FLOOD = join(import.meta.dirname, 'half-open-flood.mjs');
 
 interface Running { handle: DaemonHandle; client: AriClient; health: grpc.Client & Record<string, Function>; port: number }
 
-async function start(server: string): Promise<Running> {
+/** `plain` = connect the normal clients (cleartext only). */
+async function start(server: string, plain = true): Promise<Running> {
   const toml = `[server]\nlisten = "127.0.0.1:0"\nmetrics = "127.0.0.1:0"\n${server}\n[runtimes.wasm]\nworkers = 1\n` +
     `[[agents]]\nid = "math"\nruntime = "wasm"\nmodule = "${FIXTURES}/math/math.wasm"\nmanifest = "${FIXTURES}/math/manifest.json"\n`;
   const handle = await startDaemon({ config: parseConfig(toml, '/tmp/half-open.toml', '/tmp'), logger: silentLogger });
   const client = connectAri(handle.address);
-  await client.waitForReady(5_000);
+  if (plain) await client.waitForReady(5_000);
   const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(healthProtoPath, { enums: String })) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
   const health = new pkg.grpc.health.v1.Health(handle.address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
   return { handle, client, health, port: Number(handle.address.split(':').pop()) };
@@ -157,5 +161,27 @@ describe('connection bounds', () => {
     for (const f of floods) for (const s of f.sockets) s.destroy();
     await new Promise((res) => setTimeout(res, 300));
     expect(await check(r)).toBe('SERVING');
+  });
+});
+
+describe('handshake deadline with TLS', () => {
+  let r: Running;
+  beforeAll(async () => {
+    const pki = makePki(mkdtempSync(join(tmpdir(), 'ari-half-open-tls-')));
+    r = await start(`handshake_timeout = "1s"\n[auth]\ntokens = ["half-open-token-abcdefgh"]\ntls_cert = "${pki.serverCert}"\ntls_key = "${pki.serverKey}"`, false);
+  });
+  afterAll(async () => { r?.client.close(); r?.health.close(); await r?.handle.stop(); });
+
+  it('a connection that stalls in the TLS handshake is closed after the deadline', async () => {
+    const s = connect({ host: '127.0.0.1', port: r.port });
+    s.on('error', () => {});
+    await new Promise((res) => s.once('connect', res));
+    const t = Date.now();
+    s.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])); // the start of a ClientHello, then silence
+    await new Promise((res) => s.once('close', res));
+    const lived = Date.now() - t;
+    console.log(`TLS half-handshake closed after ${lived} ms (deadline 1000 ms)`);
+    expect(lived).toBeGreaterThanOrEqual(900);
+    expect(lived).toBeLessThan(1_000 + 4_000);
   });
 });

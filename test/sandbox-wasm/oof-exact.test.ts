@@ -12,7 +12,8 @@ type Stmt =
   | { k: 'call'; helper: number }
   | { k: 'log' }
   | { k: 'ret'; value: number }
-  | { k: 'table'; a: Stmt[]; b: Stmt[] };
+  | { k: 'table'; a: Stmt[]; b: Stmt[] }
+  | { k: 'bulk'; copy: boolean; n: number };
 
 const HELPERS = 3;
 const stmt: fc.Memo<Stmt> = fc.memo((depth) => {
@@ -21,6 +22,7 @@ const stmt: fc.Memo<Stmt> = fc.memo((depth) => {
     fc.record({ k: fc.constant('call' as const), helper: fc.integer({ min: 0, max: HELPERS - 1 }) }),
     fc.constant({ k: 'log' as const }),
     fc.record({ k: fc.constant('ret' as const), value: fc.integer({ min: 0, max: 7 }) }),
+    fc.record({ k: fc.constant('bulk' as const), copy: fc.boolean(), n: fc.integer({ min: 0, max: 40_000 }) }),
   );
   if (depth <= 1) return leaf;
   const list = fc.array(stmt(depth - 1), { maxLength: 4 });
@@ -40,6 +42,7 @@ function emit(list: Stmt[], counters: { n: number }, inHelper: number): string {
       case 'line': return Array.from({ length: s.n }, (_, i) => `(local.set $acc (i32.add (local.get $acc) (i32.const ${i + 1})))`).join('\n');
       case 'call': return s.helper < inHelper ? `(local.set $acc (i32.xor (local.get $acc) (call $h${s.helper} (local.get $acc))))` : 'nop';
       case 'log': return '(call $log (local.get $acc))';
+      case 'bulk': return s.copy ? `(memory.copy (i32.const 7) (i32.const 0) (i32.const ${s.n}))` : `(memory.fill (i32.const 0) (local.get $acc) (i32.const ${s.n}))`;
       case 'ret': return `(if (i32.eq (i32.and (local.get $acc) (i32.const 7)) (i32.const ${s.value})) (then (return (local.get $acc))))`;
       case 'if': return `(if (i32.and (local.get $p) (i32.const ${s.mask})) (then ${emit(s.then, counters, inHelper)})${s.else ? ` (else ${emit(s.else, counters, inHelper)})` : ''})`;
       case 'block': return `(block $b ${emit(s.before, counters, inHelper)} (br_if $b (i32.and (local.get $acc) (i32.const 1))) ${emit(s.after, counters, inHelper)})`;
@@ -61,12 +64,13 @@ function func(name: string, body: Stmt[], index: number): string {
 
 function moduleOf(main: Stmt[], helpers: Stmt[][]): string {
   const hs = helpers.map((b, i) => func(`$h${i}`, b, i)).join('\n');
-  return `(module (import "env" "log" (func $log (param i32))) ${hs} ${func('(export "f")', main, HELPERS)})`;
+  return `(module (import "env" "log" (func $log (param i32))) (memory 1) ${hs} ${func('(export "f")', main, HELPERS)})`;
 }
 
 const env = { env: { log: () => {} } };
 
 describe('OUT_OF_FUEL is exact', () => {
+  // ARI_OOF_RUNS=5000 for a longer search.
   it('a run over its budget never returns; one within it always completes with the plain result', async () => {
     const cases = fc.record({
       main: fc.array(stmt(4), { minLength: 1, maxLength: 8 }),
@@ -91,7 +95,7 @@ describe('OUT_OF_FUEL is exact', () => {
       }
       expect({ threw, total, budget }).toEqual({ threw: total > budget, total, budget });
       if (!threw) expect(run.host.consumed()).toBe(total);
-    }), { numRuns: 300 });
+    }), { numRuns: Number(process.env.ARI_OOF_RUNS ?? 300) });
   }, 120_000);
 
   it('a body of 20,000 if segments under fuel 100 traps, at most one test interval past its budget', async () => {
@@ -113,5 +117,15 @@ describe('OUT_OF_FUEL is exact', () => {
     const run2 = runMetered(bytes, { env: { log: (x: number) => void logged.push(x) } }, new FuelHost(100, 100));
     expect(() => run2.exports.g(0)).toThrow(OutOfFuel);
     expect(logged).toEqual([]);
+  });
+});
+
+describe('a deliberate trap after an overrun', () => {
+  it('ends OUT_OF_FUEL rather than as a crash', async () => {
+    // 800 fuel after the entry test: under the periodic-test threshold, so only the test before `unreachable` sees it.
+    const line = Array.from({ length: 200 }, () => '(local.set 0 (i32.add (local.get 0) (i32.const 1)))').join('\n');
+    const bytes = await wat(`(module (func (export "f") (param i32) (if (local.get 0) (then nop)) ${line} unreachable))`);
+    expect(() => runMetered(bytes, {}, new FuelHost(100, 100)).exports.f(0)).toThrow(OutOfFuel);
+    expect(() => runMetered(bytes, {}, new FuelHost(1e9)).exports.f(0)).toThrow(WebAssembly.RuntimeError);
   });
 });

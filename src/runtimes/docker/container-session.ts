@@ -1,6 +1,7 @@
 // One container's life: fence → create → attach → start (blocked on stdin) → one task → kill → remove. Never reused.
 import type { ContainerClient, ContainerCreateSpec, ContainerIo } from './container-client.js';
 import type { TaskCgroup } from '../../sandbox/docker/task-cgroup.js';
+import type { KillReason } from '../../contract/classify.js';
 
 export type Sink = (chunk: Buffer) => void;
 
@@ -124,4 +125,20 @@ export class ContainerSession {
     this.earlyBytes += chunk.length;
     this.early.push({ stream, chunk });
   }
+}
+
+/** A cold container, or why the task ended while it was starting (the caller's cancel, or the deadline). */
+export function startedOrEnded(opening: Promise<ContainerSession>, signal: AbortSignal, deadline: number): Promise<ContainerSession | KillReason> {
+  if (signal.aborted) return Promise.resolve('CANCELLED');
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort = () => {};
+  const ended = new Promise<KillReason>((resolve) => {
+    timer = setTimeout(() => resolve('TIMEOUT'), Math.max(0, deadline - performance.now()));
+    onAbort = () => resolve('CANCELLED');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([opening, ended]).finally(() => {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  });
 }

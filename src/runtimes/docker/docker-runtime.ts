@@ -9,7 +9,7 @@ import { AgentLoadError, type BackendHealth, type ExecutionHooks, type LimitEnfo
 import { withTraceEnv, type AgentSpec, type DockerAgentSpec, type ExecutionTask } from '../../contract/agent.js';
 import type { ContainerClient } from './container-client.js';
 import { ContainerPool, DEFAULT_IDLE_POLICY, type IdlePolicy } from './container-pool.js';
-import { ContainerSession } from './container-session.js';
+import { ContainerSession, startedOrEnded } from './container-session.js';
 import { agentSpecInput, containerSpec, POOLED_TASK } from './container-spec.js';
 import { DockerodeClient, DEFAULT_SOCKET } from './dockerode-client.js';
 import { runCanary, sweepStale, unreachableReason } from './engine-check.js';
@@ -34,22 +34,6 @@ export interface DockerRuntimeOptions {
   agentLimits?: (agent: AgentSpec) => Limits;
   /** How pooled containers are held while idle (tests shorten it; the defaults are the product's). */
   idle?: Partial<IdlePolicy>;
-}
-
-/** A cold container, or why the task ended while it was starting (the caller's cancel, or the deadline). */
-function startedOrEnded(opening: Promise<ContainerSession>, signal: AbortSignal, deadline: number): Promise<ContainerSession | KillReason> {
-  if (signal.aborted) return Promise.resolve('CANCELLED');
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort = () => {};
-  const ended = new Promise<KillReason>((resolve) => {
-    timer = setTimeout(() => resolve('TIMEOUT'), Math.max(0, deadline - performance.now()));
-    onAbort = () => resolve('CANCELLED');
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([opening, ended]).finally(() => {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', onAbort);
-  });
 }
 
 /** Names the containers' cgroup parents: per process, not per runtime (two runtimes in one process must not share one). */

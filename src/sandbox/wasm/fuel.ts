@@ -10,6 +10,7 @@ import { Writer } from './writer.js';
 
 // Plain local constants: imported bindings are read through a getter on every access under tsx.
 const { OP, readOpcode, skipImmediates, valueType } = opcodes;
+const UNREACHABLE = 0x00;
 const { nop: NOP, block: BLOCK, loop: LOOP, if: IF, else: ELSE, end: END, br: BR, brIf: BR_IF, brTable: BR_TABLE,
   return: RETURN, call: CALL, callIndirect: CALL_INDIRECT, returnCall: RETURN_CALL, returnCallIndirect: RETURN_CALL_INDIRECT,
   refFunc: REF_FUNC } = OP;
@@ -41,7 +42,7 @@ export interface FuelContext {
  * cost of all its operators, even if a branch later leaves it early. A counter below zero calls
  * `out_of_fuel`. Tested: at function entry after the first charge, at each loop header before the
  * charge (so a refuelled loop is not charged twice), before a call that may reach the host (imports,
- * call_indirect), before every sized operator runs, and after a segment once CHECK_EVERY_FUEL may have
+ * call_indirect), before every sized operator runs and before `unreachable`, and after a segment once CHECK_EVERY_FUEL may have
  * been charged on some path since the last test. Exported functions test once more on the way out
  * (instrument.ts wraps them), so a run that spent more than its budget never returns normally.
  *
@@ -137,6 +138,10 @@ export function rewriteBody(body: Uint8Array, ctx: FuelContext): Uint8Array {
         continue;
       case REF_FUNC:
         seg.u8(code).u32(ctx.remapFunc(r.u32()));
+        continue;
+      case UNREACHABLE:
+        // A deliberate trap after an overrun ends OUT_OF_FUEL, like a return would.
+        counter.test(seg).u8(code);
         continue;
       case RETURN:
         flush(seg).u8(code);

@@ -1,15 +1,12 @@
 // Public entry: validates a core module, then meters fuel, bounds memory and tables, and checks imports.
-import { AddedFunctions } from './added-functions.js';
 import { appendVec, tableEntryCap, writeImports, writeMemories, writeTables, type Caps } from './bound-sections.js';
-import { chunkedHelperBody, growHelperBody, type HelperGlobals } from './bulk-helpers.js';
-import { elementBytes } from './costs.js';
-import { exportWrapperBody } from './export-wrapper.js';
 import { checkFootprint, footprintOf, type Footprint } from './footprint.js';
 import { rewriteBody, type FuelContext } from './fuel.js';
-import { rewriteElements, rewriteGlobals, writeExports, type Remap } from './index-remap.js';
+import { rewriteElements, rewriteGlobals, writeExports } from './index-remap.js';
 import { InstrumentError } from './instrument-error.js';
 import { DEFAULT_MAX_TABLE_ENTRIES, memoryCapPages } from './memory-clamp.js';
 import { readLayout, type Export, type ExternKind, type Layout } from './module-layout.js';
+import { ModulePlan } from './module-plan.js';
 import { Reader } from './reader.js';
 import { putSection, readSections, SEC, writeModule } from './sections.js';
 import { Writer } from './writer.js';
@@ -75,61 +72,22 @@ export function instrumentModule(original: Uint8Array, opts: InstrumentOptions):
   const footprint = footprintOf(layout);
   checkFootprint(layout, footprint, opts.maxMemoryBytes);
   const deferStart = opts.deferStart ?? true;
-
-  // Own types after the module's: [] -> [], [i32] -> [i32], [i32 i32 i32] -> [], then loop types.
-  const t = { void: layout.typeParams.length, grow: layout.typeParams.length + 1, bulk: layout.typeParams.length + 2 };
-  const oofFunc = layout.importedFuncs;
-  const remap: Remap = (f) => (f < layout.importedFuncs ? f : f + 1);
-  const globalBase = layout.importedGlobals + layout.definedGlobals;
-  const hg: HelperGlobals = {
-    fuel: globalBase, maxPages: globalBase + 1, oom: globalBase + 2, extraBytes: globalBase + 3,
-    outOfFuelFunc: oofFunc, memoryCount: layout.memories.length,
-  };
+  const plan = new ModulePlan(layout);
+  const { globals: g, remap, added } = plan;
   const find = (id: number) => sections.find((s) => s.id === id)?.payload;
-  const added = new AddedFunctions(layout.importedFuncs + 1 + layout.funcTypes.length);
 
-  // Code first: loops with parameters ask for extra `[P] -> [P]` types, sized operators for helpers.
-  const loopTypes = new Map<number, number>();
-  const paramsOnlyType = (ty: number) => {
-    let idx = loopTypes.get(ty);
-    if (idx === undefined) loopTypes.set(ty, (idx = t.bulk + 1 + loopTypes.size));
-    return idx;
-  };
-  const memory = (m: number, where: number) => {
-    if (m >= layout.memories.length) throw new InstrumentError(`function ${where}: memory ${m} does not exist`);
-    return m;
-  };
-  const ctxFor = (index: number, paramCount: number): FuelContext => ({
-    funcIndex: index, paramCount, fuelGlobal: hg.fuel, outOfFuelFunc: oofFunc, importedFuncs: layout.importedFuncs,
-    remapFunc: remap, typeParamCount: (ty) => layout.typeParams[ty]!.length, paramsOnlyType, checkTime: () => checkTime(`instrumenting function ${index}`),
-    bulk: {
-      globals: hg,
-      elementBytes: (table) => elementBytes(layout.tables[table]?.refType ?? 0x70),
-      growHelper: (m) => added.get(`grow ${memory(m, index)}`, t.grow, () => growHelperBody(m, hg)),
-      fillHelper: (m) => added.get(`fill ${memory(m, index)}`, t.bulk, () => chunkedHelperBody('fill', m, m)(hg)),
-      copyHelper: (d, s) => added.get(`copy ${memory(d, index)} ${memory(s, index)}`, t.bulk, () => chunkedHelperBody('copy', d, s)(hg)),
-    },
-  });
-  const code = rewriteCode(find(SEC.code), layout, ctxFor, checkTime);
-
+  // Code first: loops with parameters ask for extra types, sized operators for helpers.
+  const code = rewriteCode(find(SEC.code), layout, (index, params) => plan.contextFor(index, params, checkTime), checkTime);
   // Every exported function (and the deferred start) returns through a wrapper that tests the budget.
-  const exports: Export[] = layout.exports.map((e) => (e.kind === 'func' ? { ...e, index: wrap(e.index) } : e));
-  function wrap(f: number): number {
-    const type = f < layout.importedFuncs ? layout.imports.filter((i) => i.kind === 'func')[f]!.typeIndex! : layout.funcTypes[f - layout.importedFuncs]!;
-    return added.get(`export ${f}`, type, () => exportWrapperBody(remap(f), layout.typeParams[type]!.length, hg.fuel, oofFunc));
-  }
+  const exports: Export[] = layout.exports.map((e) => (e.kind === 'func' ? { ...e, index: plan.wrap(e.index) } : e));
   exports.push(
-    { name: ARI.fuelGlobal, kind: 'global', index: hg.fuel }, { name: ARI.memMaxPagesGlobal, kind: 'global', index: hg.maxPages },
-    { name: ARI.oomGlobal, kind: 'global', index: hg.oom }, { name: ARI.extraBytesGlobal, kind: 'global', index: hg.extraBytes },
+    { name: ARI.fuelGlobal, kind: 'global', index: g.fuel }, { name: ARI.memMaxPagesGlobal, kind: 'global', index: g.maxPages },
+    { name: ARI.oomGlobal, kind: 'global', index: g.oom }, { name: ARI.extraBytesGlobal, kind: 'global', index: g.extraBytes },
   );
-  if (layout.start !== undefined && deferStart) exports.push({ name: ARI.startExport, kind: 'func', index: wrap(layout.start) });
+  if (layout.start !== undefined && deferStart) exports.push({ name: ARI.startExport, kind: 'func', index: plan.wrap(layout.start) });
 
-  const loopTypeBytes = [...loopTypes.keys()].map((ty) => {
-    const p = layout.typeParams[ty]!;
-    return [0x60, p.length, ...p, p.length, ...p];
-  });
-  putSection(sections, SEC.type, appendVec(find(SEC.type), [[0x60, 0, 0], [0x60, 1, 0x7f, 1, 0x7f], [0x60, 3, 0x7f, 0x7f, 0x7f, 0], ...loopTypeBytes]));
-  putSection(sections, SEC.import, writeImports(layout, caps, [{ module: ARI.importModule, name: ARI.outOfFuel, kind: 'func', typeIndex: t.void }]));
+  putSection(sections, SEC.type, appendVec(find(SEC.type), plan.ownTypeBytes()));
+  putSection(sections, SEC.import, writeImports(layout, caps, [{ module: ARI.importModule, name: ARI.outOfFuel, kind: 'func', typeIndex: plan.types.void }]));
   putSection(sections, SEC.function, appendVec(find(SEC.function), added.typeIndices().map(u32)));
   putSection(sections, SEC.table, writeTables(layout, caps));
   putSection(sections, SEC.memory, memories);
