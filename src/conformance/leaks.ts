@@ -1,6 +1,6 @@
 // Leak rows: what the matrix left on the daemon's host (processes, cgroups, containers, temp dirs, workers, RSS).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { LeakReport } from './case-types.js';
 import { fmtBytes } from './expect.js';
 import { ariCgroups, ariContainers, ariTempEntries, sandboxProcesses, type HostScope, type LabelledContainer } from './host-scan.js';
@@ -62,7 +62,9 @@ async function newSince(before: HostSnapshot, ctx: LeakContext, settleMs: number
     const procs = sandboxProcesses(ctx.scope).filter((p) => !before.procs.has(p.pid)).map((p) => `pid ${p.pid} uid ${p.uid} ${p.comm}`);
     // The native runtime keeps a few empty spare cgroups ready while it runs (the after-stop row checks they go);
     // a leaked task cgroup is one that still holds processes.
-    const cgroups = [...now.cgroups].filter((c) => !before.cgroups.has(c) && holdsProcesses(c));
+    // A live labelled container's own cgroup (…/ari-docker/<parent>/<container id>) is the containers row's to judge.
+    const live = Array.isArray(now.containers) ? now.containers.map((c) => c.id) : [];
+    const cgroups = [...now.cgroups].filter((c) => !before.cgroups.has(c) && holdsProcesses(c) && !live.some((id) => basename(c).startsWith(id)));
     const temps = [...now.temps].filter((t) => !before.temps.has(t));
     let containers: string[] | Error = [];
     if (now.containers instanceof Error || before.containers instanceof Error) containers = now.containers instanceof Error ? now.containers : before.containers as Error;

@@ -70,9 +70,13 @@ export class TaskService {
   async submit(sub: TaskSubmission): Promise<{ record: TaskRecord; done: Promise<TaskRecord> }> {
     if (!this.accepting) throw new DomainError('UNAVAILABLE', 'the daemon is shutting down');
     const task = admit(sub, this.deps.registry, this.deps.policy);
-    const existing = await this.deps.journal.get(task.taskId);
-    if (existing) return this.same(existing, task);
     const reason = this.deps.unavailableReason(task.agent);
+    // A known id answers its task even when the agent is unavailable here. A shared store's insert finds a known id
+    // itself (one round trip less); a generated id is new by construction.
+    if (sub.taskId !== '' && (reason || !this.fleet)) {
+      const existing = await this.deps.journal.get(task.taskId);
+      if (existing) return this.same(existing, task);
+    }
     if (reason) throw new DomainError('UNAVAILABLE', `agent ${JSON.stringify(task.agent.id)} (${task.agent.runtime}) is unavailable: ${reason}`);
     const { scheduler } = this.deps;
     const runtime = task.agent.runtime;

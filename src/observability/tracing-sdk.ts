@@ -7,7 +7,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { TaskRecord } from '../core/task-record.js';
 import type { Logger } from './logger.js';
-import type { RpcTracer, TaskTracer, TraceHeaders, Tracing, TracingSettings } from './tracing.js';
+import type { RpcTracer, TaskTracer, TraceHeaders, Tracing, TracingSettings } from './tracing-types.js';
 
 const propagator = new W3CTraceContextPropagator();
 const getter: TextMapGetter<TraceHeaders> = {

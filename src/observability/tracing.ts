@@ -1,23 +1,14 @@
 // Tracing settings ([tracing] + OTEL_* env) and the tracer interfaces; the OpenTelemetry SDK and exporter
 // are imported only when tracing is on, so a daemon without it never loads them.
 import type { Logger } from './logger.js';
-import type { TaskRecord } from '../core/task-record.js';
+import type { Tracing, TracingSettings } from './tracing-types.js';
+
+export type { RpcSpan, RpcTracer, TaskTracer, TraceHeaders, Tracing, TracingSettings } from './tracing-types.js';
 
 export interface TracingConfig {
   /** OTLP/HTTP base URL (like OTEL_EXPORTER_OTLP_ENDPOINT: /v1/traces is appended) or a full .../v1/traces URL. */
   endpoint?: string;
   serviceName?: string;
-}
-
-export interface TraceHeaders { traceparent?: string; tracestate?: string }
-
-export interface TracingSettings {
-  enabled: boolean;
-  /** Full traces URL when the config names one; else the exporter reads OTEL_EXPORTER_OTLP_* itself. */
-  url?: string;
-  serviceName: string;
-  /** Why tracing is on or off, for the start-up log. */
-  why: string;
 }
 
 /** Setting an endpoint, in the config or the standard env vars, turns tracing on; OTEL_SDK_DISABLED wins. */
@@ -33,25 +24,6 @@ export function tracingSettings(cfg: TracingConfig | undefined, env: NodeJS.Proc
   if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return { enabled: true, serviceName, why: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' };
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) return { enabled: true, serviceName, why: 'OTEL_EXPORTER_OTLP_ENDPOINT' };
   return off('no [tracing] endpoint and no OTEL_EXPORTER_OTLP_ENDPOINT');
-}
-
-/** The task span: child of the caller's span, phases as events, outcome as attributes. */
-export interface TaskTracer {
-  received(r: TaskRecord, trace: TraceHeaders): void;
-  /** Returns the task span's traceparent, handed to the agent as TRACEPARENT. */
-  started(r: TaskRecord): string | undefined;
-  finished(r: TaskRecord): void;
-}
-
-/** One span per RPC; `headers` are what the handler should see (the RPC span as parent). */
-export interface RpcSpan { headers: TraceHeaders; end(code: number, codeName: string, message?: string): void }
-export interface RpcTracer { start(method: string, incoming: TraceHeaders): RpcSpan }
-
-export interface Tracing {
-  tasks: TaskTracer;
-  rpc: RpcTracer;
-  /** Flushes pending spans, then stops the exporter. */
-  shutdown(): Promise<void>;
 }
 
 export async function startTracing(s: TracingSettings, meta: { version: string; instanceId: string; logger: Logger }): Promise<Tracing | null> {

@@ -1,7 +1,7 @@
 // Issue 14 on the in-process runtime with real wasm: loops of large bulk operations, stuck workers, CPU budgets,
 // table and iovec bombs. Bounds here are generous sanity checks; the precise overshoot is `ari conformance`'s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentSpec } from '../../src/contract/agent.js';
+import type { WasmAgentSpec } from '../../src/contract/agent.js';
 import type { Limits } from '../../src/contract/limits.js';
 import { AgentLoadError } from '../../src/runtimes/runtime.js';
 import { WasmRuntime } from '../../src/runtimes/wasm/host/wasm-runtime.js';
@@ -19,13 +19,13 @@ const MIB = 1024 * 1024;
 const SANITY_MS = 1000;
 const runtime = new WasmRuntime({ workers: 2, maxMemoryBytes: 1024 * MIB });
 
-async function agent(id: string, wat: string): Promise<AgentSpec> {
+async function agent(id: string, wat: string): Promise<WasmAgentSpec> {
   const a = agentFor(id, await watFile(id, wat));
   await runtime.prepare(a);
   return a;
 }
 
-async function timed(a: AgentSpec, limits: Partial<Limits>, signal = new AbortController().signal) {
+async function timed(a: WasmAgentSpec, limits: Partial<Limits>, signal = new AbortController().signal) {
   const t0 = Date.now();
   const r = await runtime.execute(a, taskFor(a, {}, { fuel: 1e12, cpuMillis: 60_000, memoryBytes: 200 * MIB, ...limits }), signal);
   return { ...r, elapsed: Date.now() - t0 };
@@ -166,7 +166,7 @@ describe('a worker its own checks cannot reach (instantiating ~320 MB of tables)
   });
 });
 
-const runtimeAgent: { tableGrow?: AgentSpec } = {};
+const runtimeAgent: { tableGrow?: WasmAgentSpec } = {};
 beforeAll(async () => {
   runtimeAgent.tableGrow = await agent('table-grow', tableGrowBomb(1000));
 });

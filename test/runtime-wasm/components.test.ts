@@ -9,7 +9,7 @@ import { transpileCount } from '../../src/runtimes/wasm/host/component-transpile
 import { DeadlineExceeded, NotArmed, OutOfFuel } from '../../src/runtimes/wasm/shared/outcome-markers.js';
 import { FuelMeter } from '../../src/runtimes/wasm/worker/fuel-meter.js';
 import { WasmRuntime } from '../../src/runtimes/wasm/host/wasm-runtime.js';
-import type { AgentSpec } from '../../src/contract/agent.js';
+import type { WasmAgentSpec } from '../../src/contract/agent.js';
 import { instrumentModule } from '../../src/sandbox/wasm/instrument.js';
 import type { Limits } from '../../src/contract/limits.js';
 import { agentFor, taskFor } from './wat.js';
@@ -80,7 +80,7 @@ describe('FuelMeter: one budget across several instrumented modules (a component
 
 describe('WasmRuntime with components', () => {
   const runtime = new WasmRuntime({ workers: 2, maxMemoryBytes: 64 * 1024 * 1024 });
-  const agents: Record<string, AgentSpec> = {};
+  const agents: Record<string, WasmAgentSpec> = {};
   let errComponent: string;
 
   async function run(id: string, input: unknown = { operation: 'multiply', operands: [7, 6] }, limits: Partial<Limits> = {}, capability = 'arithmetic') {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmRuntime } from '../../src/runtimes/wasm/host/wasm-runtime.js';
 import { AgentLoadError } from '../../src/runtimes/runtime.js';
-import type { AgentSpec } from '../../src/contract/agent.js';
+import type { WasmAgentSpec } from '../../src/contract/agent.js';
 import type { Limits } from '../../src/contract/limits.js';
 import * as M from './modules.js';
 import { agentFor, taskFor, watFile } from './wat.js';
@@ -10,13 +10,13 @@ import { agentFor, taskFor, watFile } from './wat.js';
 const WORKERS = 2;
 const runtime = new WasmRuntime({ workers: WORKERS, maxMemoryBytes: 64 * 1024 * 1024 });
 
-async function agent(id: string, wat: string, env: Record<string, string> = {}): Promise<AgentSpec> {
+async function agent(id: string, wat: string, env: Record<string, string> = {}): Promise<WasmAgentSpec> {
   const a = agentFor(id, await watFile(id, wat), env);
   await runtime.prepare(a);
   return a;
 }
 
-async function run(a: AgentSpec, limits: Partial<Limits> = {}, input: unknown = { x: 1 }, signal = new AbortController().signal) {
+async function run(a: WasmAgentSpec, limits: Partial<Limits> = {}, input: unknown = { x: 1 }, signal = new AbortController().signal) {
   const logs: string[] = [];
   const result = await runtime.execute(a, taskFor(a, input, limits), signal, { onLog: (l) => logs.push(l) });
   return { ...result, logs };

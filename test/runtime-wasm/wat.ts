@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
 import type { Limits } from '../../src/contract/limits.js';
-import type { AgentSpec, ExecutionTask } from '../../src/contract/agent.js';
+import type { WasmAgentSpec, ExecutionTask } from '../../src/contract/agent.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ari-wasm-test-'));
 export const REPO_DIR = join(import.meta.dirname, '../..');
@@ -25,7 +25,7 @@ export async function watFile(name: string, source: string): Promise<string> {
   return path;
 }
 
-export function agentFor(id: string, module: string, env: Record<string, string> = {}): AgentSpec {
+export function agentFor(id: string, module: string, env: Record<string, string> = {}): WasmAgentSpec {
   return {
     id, runtime: 'wasm', module, env, limits: {}, baseDir: dir,
     manifest: { name: id, version: '0', description: 'test', capabilities: [], requirements: {} },
@@ -37,7 +37,7 @@ export const LIMITS: Limits = {
 };
 
 let taskNo = 0;
-export function taskFor(agent: AgentSpec, input: unknown = { x: 1 }, limits: Partial<Limits> = {}): ExecutionTask {
+export function taskFor(agent: WasmAgentSpec, input: unknown = { x: 1 }, limits: Partial<Limits> = {}): ExecutionTask {
   return { taskId: `t${taskNo++}`, agentId: agent.id, capability: 'echo', input, limits: { ...LIMITS, ...limits } };
 }
 

@@ -99,6 +99,7 @@ export class SandboxPool {
           this.ready.push(s);
           this.watchIdle();
           void s.ended.then(() => this.lost(s));
+          if (this.ready.length >= this.size) return; // full: a task taken from now on refills after its answer
           await this.settled(s);
         }
       } catch (e) {

@@ -6,6 +6,12 @@ import { glueUrl } from './component-glue.js';
 import { transpileComponent, type TranspiledComponent } from './component-transpile.js';
 import type { ComponentArtifact, ComponentShape } from '../shared/worker-protocol.js';
 
+/** What loading is bounded by: the operator's memory ceiling, and how long instrumenting may take. */
+export interface LoadLimits {
+  maxMemoryBytes: number;
+  maxPrepareMillis: number;
+}
+
 export interface LoadedComponent {
   abi: ComponentShape;
   module: ComponentArtifact;
@@ -32,7 +38,7 @@ function shapeOf(t: TranspiledComponent): ComponentShape | { invalid: string } {
   return { invalid: `component exports neither execute-task (proto/ari/v1/agent.wit) nor wasi:cli/run (it exports ${names})` };
 }
 
-export async function loadComponent(agent: WasmAgentSpec, bytes: Uint8Array, maxMemoryBytes: number): Promise<LoadedComponent> {
+export async function loadComponent(agent: WasmAgentSpec, bytes: Uint8Array, limits: LoadLimits): Promise<LoadedComponent> {
   const fail = (why: string) => new AgentLoadError(agent.id, `component ${agent.module}: ${why}`);
   let t: TranspiledComponent;
   try {
@@ -51,7 +57,7 @@ export async function loadComponent(agent: WasmAgentSpec, bytes: Uint8Array, max
     // the reserved __ari module is still refused, and all of them are validated, metered and clamped.
     let instrumented: Uint8Array<ArrayBuffer>;
     try {
-      const result = instrumentModule(raw, { maxMemoryBytes, allowImport: () => true });
+      const result = instrumentModule(raw, { ...limits, allowImport: () => true });
       instrumented = result.bytes;
       footprintBytes += result.footprint.extraBytes;
     } catch (e) {

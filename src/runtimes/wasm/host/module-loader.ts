@@ -4,7 +4,7 @@ import { AgentLoadError } from '../../runtime.js';
 import type { WasmAgentSpec } from '../../../contract/agent.js';
 import { detectAbi, forbiddenImport, importAllowed } from './abi-detect.js';
 import { detectWasmKind } from './component-detect.js';
-import { loadComponent } from './component-loader.js';
+import { loadComponent, type LoadLimits } from './component-loader.js';
 import { ARI, instrumentModule, type InstrumentedModule } from '../../../sandbox/wasm/instrument.js';
 import type { WasmAbi, WasmArtifact } from '../shared/worker-protocol.js';
 
@@ -24,7 +24,7 @@ async function compileOrExplain(agent: WasmAgentSpec, bytes: Uint8Array, what: s
   }
 }
 
-export async function loadModule(agent: WasmAgentSpec, maxMemoryBytes: number): Promise<LoadedModule> {
+export async function loadModule(agent: WasmAgentSpec, { maxMemoryBytes, maxPrepareMillis }: LoadLimits): Promise<LoadedModule> {
   if (!agent.module) throw new AgentLoadError(agent.id, 'wasm agent has no "module" path');
   let bytes: Uint8Array;
   try {
@@ -33,7 +33,7 @@ export async function loadModule(agent: WasmAgentSpec, maxMemoryBytes: number): 
     throw new AgentLoadError(agent.id, `cannot read module ${agent.module}: ${(e as Error).message}`);
   }
   const kind = detectWasmKind(bytes);
-  if (kind === 'component') return loadComponent(agent, bytes, maxMemoryBytes);
+  if (kind === 'component') return loadComponent(agent, bytes, { maxMemoryBytes, maxPrepareMillis });
   if (typeof kind === 'object') throw new AgentLoadError(agent.id, `module ${agent.module}: ${kind.invalid}`);
   // Validate before instrumenting: instrumentation could otherwise turn an invalid module into a valid one.
   const original = await compileOrExplain(agent, bytes, 'module');
@@ -44,7 +44,7 @@ export async function loadModule(agent: WasmAgentSpec, maxMemoryBytes: number): 
   let instrumented: InstrumentedModule;
   try {
     const allowImport = (m: string, n: string, kind: string) => importAllowed(abi, m, n, kind === 'func' ? 'function' : kind);
-    instrumented = instrumentModule(bytes, { maxMemoryBytes, allowImport });
+    instrumented = instrumentModule(bytes, { maxMemoryBytes, allowImport, maxPrepareMillis });
   } catch (e) {
     throw new AgentLoadError(agent.id, `module ${agent.module} cannot be instrumented: ${(e as Error).message}`);
   }

@@ -15,7 +15,12 @@ export interface WasmRuntimeOptions {
   logger?: Logger;
   /** Operator ceiling: every module's memory maximum is clamped to it at load. */
   maxMemoryBytes: number;
+  /** Instrumenting a module (validation + rewriting) taking longer than this refuses it at load. */
+  maxPrepareMillis?: number;
 }
+
+/** Default preparation bound: instrumentation is linear in module size (a 1.3 MB function takes well under 1 s). */
+export const DEFAULT_PREPARE_MS = 10_000;
 
 export class WasmRuntime implements Runtime<WasmAgentSpec> {
   readonly name = 'wasm' as const;
@@ -34,7 +39,7 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
   }
 
   async prepare(agent: WasmAgentSpec): Promise<void> {
-    const loaded = await loadModule(agent, this.options.maxMemoryBytes);
+    const loaded = await loadModule(agent, { maxMemoryBytes: this.options.maxMemoryBytes, maxPrepareMillis: this.options.maxPrepareMillis ?? DEFAULT_PREPARE_MS });
     const key = `${agent.id}#${++this.generation}`;
     this.agents.set(agent.id, { ...loaded, key });
     this.options.logger?.info({ agent_id: agent.id, runtime: 'wasm', abi: loaded.abi }, 'wasm agent prepared');
