@@ -10,22 +10,10 @@ import { createChannelBuffer } from '../shared/channel-layout.js';
 import { controlViews, createControlBuffer } from '../shared/control-block.js';
 import type { WasmAbi, WasmArtifact, WorkerReply, WorkerRequest } from '../shared/worker-protocol.js';
 import { ChannelHost } from './channel-host.js';
+import { STUCK_BOUND_MS, watchCpu, watchStuck, type Watched } from './stuck-watch.js';
 import { ThreadClock } from './thread-clock.js';
 import { startWorker } from './worker-entry.js';
 
-/**
- * The promise: a task is answered within this long past its deadline (or cancel, or CPU budget) whatever its
- * worker is doing. The worker's own checks answer within about a millisecond; this bounds the rest (a long host
- * call, instantiating a huge module, code V8 does not interrupt quickly).
- */
-export const STUCK_BOUND_MS = 100;
-/**
- * A worker that got almost no CPU in that window is starved by a loaded host, not stuck (a fresh one would be
- * starved too): it gets further windows, up to this long past the deadline, before it is abandoned all the same.
- */
-export const STARVED_BOUND_MS = 500;
-/** CPU a worker must have used in a STUCK_BOUND_MS window to count as running (not starved). */
-const BUSY_CPU_MS = STUCK_BOUND_MS / 4;
 /** How long close() waits for abandoned threads to exit before it returns (they are unref'd either way). */
 const CLOSE_WAIT_MS = 1000;
 /** A warm-up (loading a component's glue) that takes longer than this is abandoned. */
@@ -59,8 +47,6 @@ interface Running {
   timers: NodeJS.Timeout[];
   task?: Pending & { onAbort: () => void };
   warmUp?: WarmUpJob;
-  /** The worker's CPU clock when the task began (only watched when cpu_millis is below the timeout). */
-  cpuAtStart?: number;
 }
 interface Slot {
   worker: Worker; cancel: Int32Array; fuel: BigInt64Array; channel: ChannelHost; modules: Set<string>; ready: boolean;
@@ -216,32 +202,28 @@ export class WorkerPool {
     Atomics.store(slot.cancel, 0, 0);
     Atomics.store(slot.fuel, 0, 0n);
     job.signal.addEventListener('abort', running.task.onAbort, { once: true });
-    this.watchStuck(slot, running, running.startedAt + job.limits.timeoutMs, { killedFor: 'TIMEOUT' });
-    if (job.limits.cpuMillis < job.limits.timeoutMs) this.watchCpu(slot, running, job.limits.cpuMillis);
+    const watched = this.watched(slot, running);
+    watchStuck(watched, running.startedAt + job.limits.timeoutMs, { killedFor: 'TIMEOUT' });
+    if (job.limits.cpuMillis < job.limits.timeoutMs) watchCpu(watched, job.limits.cpuMillis);
     this.post(slot, running);
   }
 
   private beginWarmUp(slot: Slot, job: WarmUpJob): void {
     const running: Running = { id: this.nextJobId++, startedAt: Date.now(), timers: [], warmUp: job };
     slot.running = running;
-    running.timers.push(setTimeout(() => this.abandonIfCurrent(slot, running, { killedFor: 'TIMEOUT' }), WARM_UP_TIMEOUT_MS).unref());
+    const watched = this.watched(slot, running);
+    running.timers.push(setTimeout(() => watched.abandon({ killedFor: 'TIMEOUT' }), WARM_UP_TIMEOUT_MS).unref());
     this.post(slot, running);
   }
 
-  /**
-   * A thread uses at most wall time in CPU, so its budget cannot be spent before startedAt + cpuMillis: look then,
-   * and again when what is left could be spent. The worker's own checks stop it first; this catches a stuck one.
-   */
-  private watchCpu(slot: Slot, running: Running, cpuMillis: number): void {
-    running.cpuAtStart = slot.clock.cpuMs() ?? undefined;
-    if (running.cpuAtStart === undefined) return;
-    const look = (afterMs: number) => running.timers.push(setTimeout(() => {
-      if (slot.running !== running) return;
-      const used = (slot.clock.cpuMs() ?? running.cpuAtStart!) - running.cpuAtStart!;
-      if (used >= cpuMillis + STUCK_BOUND_MS) this.abandonIfCurrent(slot, running, { killedFor: 'CPU_LIMIT' });
-      else look(cpuMillis + STUCK_BOUND_MS - used);
-    }, afterMs).unref());
-    look(cpuMillis + STUCK_BOUND_MS);
+  private watched(slot: Slot, running: Running): Watched {
+    return {
+      timers: running.timers,
+      current: () => slot.running === running,
+      cpuMs: () => slot.clock.cpuMs(),
+      takeResult: () => slot.channel.takeResult(),
+      abandon: (obs) => { if (slot.running === running) this.abandon(slot, obs); },
+    };
   }
 
   private post(slot: Slot, running: Running): void {
@@ -260,24 +242,7 @@ export class WorkerPool {
   private cancel(slot: Slot, running: Running): void {
     if (slot.running !== running) return;
     Atomics.store(slot.cancel, 0, 1);
-    this.watchStuck(slot, running, Date.now(), { killedFor: 'CANCELLED' });
-  }
-
-  /**
-   * From `dueAt` (a deadline, a cancel), the worker has STUCK_BOUND_MS to answer; one that used CPU in that window
-   * without answering is stuck and abandoned; one that got almost none is starved and waits, up to STARVED_BOUND_MS.
-   */
-  private watchStuck(slot: Slot, running: Running, dueAt: number, obs: Observation): void {
-    const window = (cpuBefore: number | null) => running.timers.push(setTimeout(() => {
-      if (slot.running !== running) return;
-      slot.channel.takeResult();
-      if (slot.running !== running) return;
-      const cpu = slot.clock.cpuMs();
-      const busy = cpu === null || cpuBefore === null || cpu - cpuBefore >= BUSY_CPU_MS;
-      if (busy || Date.now() >= dueAt + STARVED_BOUND_MS) this.abandon(slot, obs);
-      else window(cpu);
-    }, STUCK_BOUND_MS).unref());
-    running.timers.push(setTimeout(() => window(slot.clock.cpuMs()), Math.max(0, dueAt - Date.now())).unref());
+    watchStuck(this.watched(slot, running), Date.now(), { killedFor: 'CANCELLED' });
   }
 
   private onReply(slot: Slot, m: WorkerReply): void {
@@ -310,12 +275,6 @@ export class WorkerPool {
     this.dispatch();
   }
 
-  private abandonIfCurrent(slot: Slot, running: Running, obs: Observation): void {
-    // On a loaded host the answer may already sit in the channel behind this timer: take it rather than abandon.
-    if (slot.running === running) slot.channel.takeResult();
-    if (slot.running === running) this.abandon(slot, obs);
-  }
-
   /** Answers the slot's task with what was observed now, gives the slot a fresh worker, and ends the old one. */
   private abandon(slot: Slot, obs: Observation): void {
     if (this.closed) return;
@@ -339,3 +298,5 @@ export class WorkerPool {
   }
 }
 
+
+export { STUCK_BOUND_MS };

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the ari container image from local material only (no registry pull):
+#   1. a base image imported from THIS host's node binary and the shared libraries it links (docker import);
+#   2. the app: `npm pack` of this checkout, installed with the host's npm (its cache, else the npm registry);
+#   3. deploy/Dockerfile (multi-stage) over both. Usage: deploy/build-image.sh [TAG]   (default ari:local)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+tag=${1:-ari:local}
+ctx=$(mktemp -d)
+trap 'rm -rf "$ctx"' EXIT
+
+node_bin=$(command -v node)
+node_version=$("$node_bin" -p process.versions.node)
+base="ari-base/node:$node_version"
+if ! docker image inspect "$base" >/dev/null 2>&1; then
+  root="$ctx/base"
+  mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/etc" "$root/var/lib"
+  cp "$node_bin" "$root/usr/local/bin/node"
+  for lib in $(ldd "$node_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  chmod 1777 "$root/tmp"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' > "$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - "$base" >/dev/null
+  echo "imported $base from $node_bin"
+fi
+
+(cd "$repo" && npm pack --silent --pack-destination "$ctx" >/dev/null)
+mkdir -p "$ctx/app"
+echo '{"name":"ari-image","private":true}' > "$ctx/app/package.json"
+(cd "$ctx/app" && npm install --silent --prefer-offline --omit=dev --no-audit --no-fund "$ctx"/ari-*.tgz)
+cp "$here/Dockerfile" "$here/ari.toml" "$ctx/"
+docker build --build-arg "BASE=$base" -t "$tag" "$ctx"
