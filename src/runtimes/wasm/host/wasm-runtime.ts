@@ -6,7 +6,8 @@ import { taskDocument, type WasmAgentSpec, type ExecutionTask } from '../../../c
 import { loadModule, type LoadedModule } from './module-loader.js';
 import { FUEL_SLICE } from '../shared/fuel-costs.js';
 import { transpileCount } from './component-transpile.js';
-import { STUCK_BOUND_MS, WorkerPool } from './worker-pool.js';
+import { STARVED_BOUND_MS, STUCK_BOUND_MS } from './stuck-watch.js';
+import { WorkerPool } from './worker-pool.js';
 import { WASM_ENFORCES } from '../enforcement.js';
 
 export interface WasmRuntimeOptions {
@@ -70,6 +71,7 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
         memory: 'clamped (linear memory + tables + globals + host buffers)',
         cpu: 'thread CPU clock at fuel slices',
         stuck_bound_ms: String(STUCK_BOUND_MS),
+        starved_bound_ms: String(STARVED_BOUND_MS),
         abi: 'seed,wasi-preview1,component-run,component-task',
         components: 'jco',
         component_transpiles: String(transpileCount()),

@@ -10,7 +10,7 @@ import { createChannelBuffer } from '../shared/channel-layout.js';
 import { controlViews, createControlBuffer } from '../shared/control-block.js';
 import type { WasmAbi, WasmArtifact, WorkerReply, WorkerRequest } from '../shared/worker-protocol.js';
 import { ChannelHost } from './channel-host.js';
-import { STUCK_BOUND_MS, watchCpu, watchStuck, type Watched } from './stuck-watch.js';
+import { watchCpu, watchStuck, type Watched } from './stuck-watch.js';
 import { ThreadClock } from './thread-clock.js';
 import { startWorker } from './worker-entry.js';
 
@@ -298,5 +298,3 @@ export class WorkerPool {
   }
 }
 
-
-export { STUCK_BOUND_MS };
