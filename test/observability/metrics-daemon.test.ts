@@ -47,3 +47,12 @@ it('counts tasks with the capability label and the seed buckets; CANCELLED is no
   const les = [...body.matchAll(new RegExp(`agent_task_duration_seconds_bucket\\{le="([^"]+)",${math},status="COMPLETED"\\}`, 'g'))].map((m) => m[1]);
   expect(les).toEqual(['0.01', '0.02', '0.04', '0.08', '0.16', '0.32', '0.64', '1.28', '2.56', '5.12', '+Inf']);
 }, 60_000);
+
+it('deploy/grafana-dashboard.json queries only metrics this daemon exports', async () => {
+  const { readFileSync } = await import('node:fs');
+  const dash = readFileSync(new URL('../../deploy/grafana-dashboard.json', import.meta.url), 'utf8');
+  const names = [...new Set([...dash.matchAll(/\b((?:agent|ari|process|nodejs)_[a-z0-9_]+)/g)].map((m) => m[1]!))];
+  expect(names).toEqual(expect.arrayContaining(['agent_tasks_received_total', 'agent_task_duration_seconds_bucket', 'ari_queue_depth', 'ari_backend_up']));
+  const body = await scrape();
+  for (const n of names) expect(body, n).toMatch(new RegExp(`^${n}[{ ]`, 'm'));
+});
