@@ -131,6 +131,6 @@ ${agent('math-native', 'runtime = "native"\ncommand = ["{{FIXTURES}}/math/native
 ${agent('hostile-native', 'runtime = "native"\ncommand = ["{{FIXTURES}}/native-hostile/hostile"]\nmanifest = "{{FIXTURES}}/native-hostile/manifest.json"')}
 ${wasm}
 ${opts.docker ? agent('math-docker', 'runtime = "docker"\nimage = "ari-fixtures/math:1"\npool = 2\nmanifest = "{{FIXTURES}}/math/manifest.json"') : ''}
-${opts.docker ? agent('hostile-docker', 'runtime = "docker"\nimage = "ari-fixtures/hostile:1"\nmanifest = "{{FIXTURES}}/docker/hostile/manifest.json"') : ''}
+${opts.docker ? agent('hostile-docker', 'runtime = "docker"\nimage = "ari-fixtures/hostile:3"\nmanifest = "{{FIXTURES}}/docker/hostile/manifest.json"') : ''}
 `;
 }

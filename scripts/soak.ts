@@ -25,7 +25,7 @@ const log = (s: string) => process.stderr.write(`soak: ${s}\n`);
 function dockerImagesPresent(): boolean {
   if (ariContainers() === null) return false;
   try {
-    execFileSync('docker', ['image', 'inspect', 'ari-fixtures/math:1', 'ari-fixtures/hostile:1'], { stdio: 'ignore', timeout: 15_000 });
+    execFileSync('docker', ['image', 'inspect', 'ari-fixtures/math:1', 'ari-fixtures/hostile:3'], { stdio: 'ignore', timeout: 15_000 });
     return true;
   } catch {
     return false;
@@ -37,7 +37,7 @@ let daemon: ChildDaemon | undefined;
 let target = values.target;
 if (!target) {
   const docker = dockerImagesPresent();
-  if (!docker) log('docker engine or fixture images (ari-fixtures/math:1, ari-fixtures/hostile:1) missing: docker tasks skipped (scripts/setup-host.sh, fixtures/agents/docker/build-images.sh)');
+  if (!docker) log('docker engine or fixture images (ari-fixtures/math:1, ari-fixtures/hostile:3) missing: docker tasks skipped (scripts/setup-host.sh, fixtures/agents/docker/build-images.sh)');
   const dir = mkdtempSync(join(tmpdir(), 'ari-soak-'));
   daemon = await startChildDaemon(dir, soakToml({ storage: join(dir, 'data'), docker }), { readyTimeoutMs: 180_000 });
   target = daemon.address;

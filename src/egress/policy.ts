@@ -89,7 +89,7 @@ export function parseAllowList(texts: readonly string[]): AllowEntry[] {
 
 /** Parses a requested destination (a CONNECT authority or an absolute URI's host and port). */
 export function parseTarget(host: string, port: string | number, bracketed = false): Target {
-  const h = parseHost(host, bracketed, false) as Target extends infer T ? { kind: 'name' | 'ip'; host: string } : never;
+  const h = parseHost(host, bracketed, false) as { kind: 'name' | 'ip'; host: string };
   return { ...h, port: parsePort(String(port)) };
 }
 
