@@ -10,27 +10,29 @@ tag=${1:-ari:local}
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 
-node_bin=$(command -v node)
-node_version=$("$node_bin" -p process.versions.node)
-base="ari-base/node:$node_version"
-if ! docker image inspect "$base" >/dev/null 2>&1; then
-  root="$ctx/base"
-  mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/etc" "$root/var/lib"
-  cp "$node_bin" "$root/usr/local/bin/node"
-  for lib in $(ldd "$node_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
-  done
-  chmod 1777 "$root/tmp"
-  printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' > "$root/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
-  tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - "$base" >/dev/null
-  echo "imported $base from $node_bin"
-fi
-
 (cd "$repo" && npm pack --silent --pack-destination "$ctx" >/dev/null)
 mkdir -p "$ctx/app"
 echo '{"name":"ari-image","private":true}' > "$ctx/app/package.json"
 (cd "$ctx/app" && npm install --silent --prefer-offline --omit=dev --no-audit --no-fund "$ctx"/ari-*.tgz)
+
+# The base: node plus every shared library that node or one of the app's native addons (*.node) links.
+node_bin=$(command -v node)
+node_version=$("$node_bin" -p process.versions.node)
+base="ari-base/node:$node_version"
+root="$ctx/base"
+mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/etc" "$root/var/lib"
+cp "$node_bin" "$root/usr/local/bin/node"
+{ echo "$node_bin"; find "$ctx/app/node_modules" -name '*.node' -type f; } | while read -r obj; do
+  ldd "$obj" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+done | sort -u | while read -r lib; do
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+done
+chmod 1777 "$root/tmp"
+printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' > "$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - "$base" >/dev/null
+echo "imported $base from $node_bin and the libraries its addons link"
+
 cp "$here/Dockerfile" "$here/ari.toml" "$ctx/"
 docker build --build-arg "BASE=$base" -t "$tag" "$ctx"

@@ -21,11 +21,11 @@ import { taskObserver } from './observability/task-observer.js';
 import { startTracing, tracingSettings } from './observability/tracing.js';
 import { tracingInterceptor } from './server/rpc-tracing.js';
 import { startHealthListener } from './server/health-listener.js';
-import { RUNTIME_NAMES, type AgentSpec, type RuntimeName } from './contract/agent.js';
-import { backendSlice } from './contract/backend-config.js';
+import type { AgentSpec, RuntimeName } from './contract/agent.js';
 import type { Limits } from './contract/limits.js';
-import type { Runtime } from './runtimes/runtime.js';
-import { createRuntime } from './runtimes/select-runtime.js';
+import { unenforcedLimits, unenforcedLimitsMessage } from './runtimes/backend.js';
+import { createRuntimes, RUNTIME_NAMES } from './runtimes/backends.js';
+import { AgentLoadError, type Runtime } from './runtimes/runtime.js';
 import { securityFor } from './server/auth.js';
 import { startGrpcServer } from './server/grpc-server.js';
 import { listenError, probeListen } from './server/listen-address.js';
@@ -58,6 +58,9 @@ async function prepareAgents(agents: AgentSpec[], runtimes: Map<RuntimeName, Run
       logger.warn({ agent_id: agent.id, runtime: agent.runtime, reason: h.reason }, 'backend unavailable: agent will answer UNAVAILABLE');
       return;
     }
+    // Config refused what the backend never enforces; this host's runtime may enforce less (Docker without task cgroups).
+    const unenforced = unenforcedLimits(agent.limits, rt.enforces);
+    if (unenforced.length) throw new AgentLoadError(agent.id, `[agents.limits] ${unenforcedLimitsMessage(agent.runtime, unenforced, ' on this host')}`);
     await rt.prepare(agent); // an AgentLoadError fails startup: a bad agent is a config error, loudly
     logger.info({ agent_id: agent.id, runtime: agent.runtime }, 'agent ready');
   }));
@@ -82,7 +85,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
   }
   // Only what the agent's backend enforces (read when called: after the runtimes exist).
   const agentLimits = (a: AgentSpec): Limits => resolveLimits(config.limits.default, config.limits.max, a.limits, {}, runtimes.get(a.runtime));
-  const runtimes = new Map<RuntimeName, Runtime>(RUNTIME_NAMES.map((n) => [n, createRuntime(backendSlice(config.backends, n), { logger, daemonId, agentLimits, ceiling: config.limits.max })]));
+  const runtimes = await createRuntimes(config.backends, { logger, daemonId, agentLimits, ceiling: config.limits.max });
   await Promise.all([...runtimes.values()].map((r) => r.start()));
   // Whatever fails from here on (a bad agent, a port in use) must not leave pools, workers or the journal lock.
   const release = async () => {

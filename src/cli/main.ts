@@ -3,8 +3,6 @@ import { readFileSync } from 'node:fs';
 import { AriRpcError } from '../client/ari-client.js';
 import { EXIT, UsageError, printHelp, processIo, type Io } from './args.js';
 import { AGENT_HELP, runAgent } from './commands/agent.js';
-import { COMPLETION_HELP, runCompletion } from './commands/completion.js';
-import { CONFIG_HELP, runConfig } from './commands/config-check.js';
 import { HEALTH_HELP, runHealth } from './commands/health.js';
 import { SERVE_HELP, serve } from './commands/serve.js';
 import { TASK_HELP, TASK_VERB_HELP, runTask } from './commands/task.js';
@@ -49,8 +47,9 @@ const VERBS: Record<string, Verb> = {
   agent: { run: runAgent, help: () => AGENT_HELP },
   health: { run: runHealth, help: () => HEALTH_HELP },
   conformance: { run: conformance, help: conformanceHelp },
-  config: { run: runConfig, help: () => CONFIG_HELP },
-  completion: { run: runCompletion, help: () => COMPLETION_HELP },
+  // Loaded on demand: they pull in the config loader and the conformance suite's flag table.
+  config: { run: async (a, io) => (await import('./commands/config-check.js')).runConfig(a, io), help: async () => (await import('./commands/config-check.js')).CONFIG_HELP },
+  completion: { run: async (a, io) => (await import('./commands/completion.js')).runCompletion(a, io), help: async () => (await import('./commands/completion.js')).COMPLETION_HELP },
 };
 
 export const VERB_NAMES = Object.keys(VERBS);
@@ -105,8 +104,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     return await dispatch(argv, io);
   } catch (e) {
+    const taskId = (e as { taskId?: string } | null)?.taskId;
+    const withTask = (x: Record<string, unknown>) => (taskId ? { ...x, task_id: taskId } : x);
     if (e instanceof UsageError) return fail(EXIT.USAGE, 'usage', e.message, {}, e.help ?? `Run "${helpCommand(argv)} --help" for usage.`);
-    if (e instanceof AriRpcError) return fail(EXIT.RPC, 'rpc', joinOnce([e.code, e.details]), { code: e.code });
+    if (e instanceof AriRpcError) return fail(EXIT.RPC, 'rpc', joinOnce([e.code, e.details]), withTask({ code: e.code }));
     const err = e as Error & { name?: string };
     if (err?.name === 'ConfigError') return fail(EXIT.NOT_COMPLETED, 'config', err.message);
     return fail(EXIT.NOT_COMPLETED, 'internal', process.env.ARI_DEBUG ? String(err?.stack) : err?.message ?? String(e));

@@ -1,7 +1,9 @@
-// The config's JSON Schema (`ari config schema`), generated from the limit table and the readers' key lists,
+// The config's JSON Schema (`ari config schema`), generated from the limit table and the backend registry,
 // so editors (taplo, VS Code "Even Better TOML") can complete and check an ari.toml.
 import { limitsTableSchema } from './limits-schema.js';
+import { LIMIT_TABLE } from '../contract/limits.js';
 import { UNIT_VALUE_PATTERN } from '../contract/units.js';
+import { BACKENDS } from '../runtimes/backends.js';
 
 type Schema = Record<string, unknown>;
 
@@ -19,7 +21,24 @@ function limitsSchema(description: string): Schema {
   return { ...limitsTableSchema(), description };
 }
 
-const scheduling = { concurrency: int('tasks running at once', 1), queue: int('tasks waiting beyond those running') };
+/** The [runtimes.<name>] keys every backend has; the readers' key list is this object's keys. */
+const SCHEDULING_SCHEMA = { concurrency: int('tasks running at once', 1), queue: int('tasks waiting beyond those running') };
+export const SCHEDULING_KEYS: readonly string[] = Object.keys(SCHEDULING_SCHEMA);
+
+/** One [[agents]] shape per registered backend: the common keys plus its own, and `runtime` naming it. */
+function agentSchemas(): Schema[] {
+  const common = { id: str('agent id'), manifest: str('manifest JSON file'), env: { type: 'object', additionalProperties: { type: 'string' } } };
+  return BACKENDS.map((b) => {
+    // Only the limits this backend can enforce: config refuses the others (agent-config.ts).
+    const all = limitsSchema(`this agent's limits (under [limits.max]; only those the ${b.name} backend enforces)`);
+    const props = all.properties as Record<string, Schema>;
+    const limits = { ...all, properties: Object.fromEntries(LIMIT_TABLE.filter((r) => b.enforces[r.key] !== null).map((r) => [r.wire, props[r.wire]])) };
+    return {
+      ...obj({ runtime: { const: b.name }, ...common, limits, ...b.agentSchema }, `an agent run by the ${b.name} backend`),
+      required: ['id', 'runtime', 'manifest'],
+    };
+  });
+}
 
 export function configSchema(): Schema {
   return {
@@ -40,30 +59,14 @@ export function configSchema(): Schema {
         duration_buckets: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, description: 'agent_task_duration_seconds buckets (s)' },
       }),
       limits: obj({ default: limitsSchema('limits a task gets when it sets none'), max: limitsSchema('operator ceiling') }),
-      runtimes: obj({
-        wasm: obj({ ...scheduling, workers: int('warm worker threads') }),
-        native: obj({ ...scheduling, uid_start: int('first sandbox uid', 1000), uid_count: int('sandbox uids') }),
-        docker: obj({ ...scheduling, host: str('engine address: unix:///var/run/docker.sock, tcp://host:2375 (default $DOCKER_HOST)') }),
-      }),
+      runtimes: obj(Object.fromEntries(BACKENDS.map((b) => [b.name, obj({ ...SCHEDULING_SCHEMA, ...b.settingsSchema })]))),
       storage: { type: 'object', description: 'where outcomes are kept (path = SQLite directory, url = PostgreSQL fleet)' },
       auth: obj({
         tokens: { type: 'array', items: { type: 'string', minLength: 16 } }, tls_cert: str('PEM file'), tls_key: str('PEM file'),
         client_ca: str('PEM file: require client certificates'), insecure: { type: 'boolean' },
       }),
       tracing: obj({ endpoint: str('OTLP/HTTP endpoint (turns tracing on)'), service_name: str('service.name of the spans') }),
-      agents: {
-        type: 'array',
-        items: {
-          type: 'object', required: ['id', 'runtime'],
-          properties: {
-            id: str('agent id'), runtime: { enum: ['wasm', 'native', 'docker'] }, manifest: str('manifest JSON file'),
-            module: str('wasm module or component'), command: { type: 'array', items: { type: 'string' } }, image: str('docker image'),
-            build: str('docker build context'), pool: int('pre-started sandboxes'), env: { type: 'object', additionalProperties: { type: 'string' } },
-            binds: { type: 'array', items: { type: 'string' } }, cwd: str('native working directory'),
-            limits: limitsSchema('this agent\'s limits (under [limits.max])'),
-          },
-        },
-      },
+      agents: { type: 'array', items: { oneOf: agentSchemas() } },
     }),
   };
 }

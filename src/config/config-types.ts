@@ -1,7 +1,8 @@
 // The validated daemon configuration: what the rest of the daemon trusts without re-checking.
 import type { Limits } from '../contract/limits.js';
 import type { AgentSpec } from '../contract/agent.js';
-import type { BackendConfigs, SchedulingConfig } from '../contract/backend-config.js';
+import type { SchedulingConfig } from '../contract/backend-config.js';
+import type { BackendConfigs } from '../runtimes/backends.js';
 
 /** The scheduler's part of every backend's settings. */
 export type BackendConfig = SchedulingConfig;

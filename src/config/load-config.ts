@@ -1,60 +1,37 @@
 // Config file → validated Config, once; the embedded default hosts the example agents.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
-import { RUNTIME_NAMES, type RuntimeName } from '../contract/agent.js';
+import type { SettingsContext } from '../runtimes/backend.js';
+import { backendNamed, RUNTIME_NAMES, type BackendConfigs } from '../runtimes/backends.js';
 import { readAgent } from './agent-config.js';
 import { bool, ConfigError, int, optStr, str, strList, table, type Table } from './config-reader.js';
 import { buckets, includedAgents } from './config-include.js';
 import type { Config } from './config-types.js';
-import type { BackendConfigs, SchedulingConfig } from '../contract/backend-config.js';
+import { SCHEDULING_KEYS } from './config-schema.js';
+import type { SchedulingConfig } from '../contract/backend-config.js';
 import { readLimitsSection } from './limits-config.js';
 import { parseBytes, parseDurationMs } from './units.js';
 
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/default.toml', import.meta.url));
 
-const SCHEDULING_DEFAULTS: Record<RuntimeName, SchedulingConfig> = {
-  wasm: { concurrency: 4, queue: 1000 },
-  native: { concurrency: 4, queue: 1000 },
-  docker: { concurrency: 4, queue: 500 },
-};
-
-function scheduling(b: Table, name: RuntimeName): SchedulingConfig {
-  const at = `runtimes.${name}`;
-  const d = SCHEDULING_DEFAULTS[name];
+function scheduling(b: Table, at: string, d: SchedulingConfig): SchedulingConfig {
   return { concurrency: int(b, 'concurrency', at, d.concurrency, 1, 1024), queue: int(b, 'queue', at, d.queue, 0, 1_000_000) };
 }
 
-/** [runtimes.*]: the scheduling keys every backend has, plus each backend's own (and only its own). */
-function readBackends(value: unknown): BackendConfigs {
+/** [runtimes.*]: one table per registered backend, each with the scheduling keys plus its own (and only its own). */
+function readBackends(value: unknown, ctx: SettingsContext): BackendConfigs {
   const t = table(value, 'runtimes', RUNTIME_NAMES);
-  const common = ['concurrency', 'queue'];
-  const w = table(t.wasm, 'runtimes.wasm', [...common, 'workers']);
-  const n = table(t.native, 'runtimes.native', [...common, 'uid_start', 'uid_count']);
-  const d = table(t.docker, 'runtimes.docker', [...common, 'host']);
-  const out: BackendConfigs = {
-    wasm: { ...scheduling(w, 'wasm'), workers: int(w, 'workers', 'runtimes.wasm', 2, 0, 256) },
-    native: {
-      ...scheduling(n, 'native'),
-      uidStart: int(n, 'uid_start', 'runtimes.native', 2_000_000, 1000, 2 ** 31),
-      uidCount: int(n, 'uid_count', 'runtimes.native', 64, 0, 65536),
-    },
-    docker: { ...scheduling(d, 'docker'), ...(d.host !== undefined ? { host: str(d, 'host', 'runtimes.docker') } : {}) },
-  };
-  if (out.native.uidCount > 0 && out.native.uidCount < out.native.concurrency) {
-    throw new ConfigError(`runtimes.native.uid_count (${out.native.uidCount}) must be at least runtimes.native.concurrency (${out.native.concurrency}): each running task needs its own uid`);
+  const out: Record<string, SchedulingConfig> = {};
+  for (const name of RUNTIME_NAMES) {
+    const d = backendNamed(name);
+    const at = `runtimes.${name}`;
+    const b = table(t[name], at, [...SCHEDULING_KEYS, ...Object.keys(d.settingsSchema)]);
+    out[name] = d.readSettings(b, at, scheduling(b, at, d.scheduling), ctx);
   }
-  return out;
-}
-
-/** In a fleet each daemon needs its own native uids: an unset uid_start derives from the daemon's identity, not one constant. */
-function fleetUids(b: BackendConfigs, runtimes: unknown, st: Table, seed: string): BackendConfigs {
-  if (!st.url || (runtimes as { native?: { uid_start?: unknown } } | undefined)?.native?.uid_start !== undefined) return b;
-  const slot = createHash('sha256').update(seed).digest().readUInt32BE(0) % 8192;
-  return { ...b, native: { ...b.native, uidStart: 2_000_000 + slot * 65_536 } };
+  return out as unknown as BackendConfigs;
 }
 
 function sized(t: Table, key: string, at: string, fallback: number): number {
@@ -119,7 +96,7 @@ export function parseConfig(text: string, source: string, baseDir: string, fallb
     },
     tracing: { endpoint: optStr(tr, 'endpoint', 'tracing'), serviceName: optStr(tr, 'service_name', 'tracing') },
     limits,
-    backends: fleetUids(readBackends(root.runtimes), root.runtimes, st, `${hostname()}:${st.daemon_id ?? st.path ?? source}`),
+    backends: readBackends(root.runtimes, st.url ? { fleetSeed: `${hostname()}:${st.daemon_id ?? st.path ?? source}` } : {}),
     storage: {
       path: st.path === '' ? null : path(st.path, 'storage.path') ?? fallback.storagePath ?? null,
       retainCount: int(st, 'retain_count', 'storage', 100_000, 1),

@@ -1,16 +1,17 @@
 // The conformance suite's vocabulary: cases as data, what one run of a case observed, and its verdict.
-import type { RuntimeName } from '../contract/agent.js';
+import { BACKENDS as REGISTRY, RUNTIME_NAMES, type BackendName } from '../runtimes/backends.js';
 import type { WireTaskResponse } from '../server/wire-types.js';
 import type { HostProbe } from './host-probe.js';
 
-export type Backend = RuntimeName;
-export const BACKENDS: readonly Backend[] = ['wasm', 'native', 'docker'];
+/** The registered backends (src/runtimes/backends.ts), in registry order: the matrix's columns. */
+export type Backend = BackendName;
+export const BACKENDS: readonly Backend[] = RUNTIME_NAMES;
 
 /**
- * Default pass bound: how long past its deadline (or its cancel) each backend may take to stop a task (issue 6).
- * The overshoot itself is always measured and printed; `ari conformance --kill-bound-ms` sets the bound.
+ * Default pass bound: how long past its deadline (or its cancel) each backend may take to stop a task (issue 6),
+ * declared by each backend's descriptor. The overshoot is always measured and printed; `--kill-bound-ms` sets the bound.
  */
-export const KILL_BOUND_MS: Record<Backend, number> = { wasm: 50, native: 100, docker: 200 };
+export const KILL_BOUND_MS = Object.fromEntries(REGISTRY.map((b) => [b.name, b.killBoundMs])) as Record<Backend, number>;
 
 /** One hostile task of a case on one backend: which conformance agent, and what to send it. */
 export interface CaseCall {

@@ -1,8 +1,11 @@
 // The agent vocabulary: runtimes, manifests, the validated agent spec and the task a runtime is handed.
 import type { Limits } from './limits.js';
 
-export type RuntimeName = 'wasm' | 'docker' | 'native';
-export const RUNTIME_NAMES: readonly RuntimeName[] = ['wasm', 'docker', 'native'];
+/**
+ * A backend's name. A plain string here: the contract sits below the backends, so it cannot list them; the one list
+ * is the registry (src/runtimes/backends.ts: RUNTIME_NAMES, BackendName), and config validates names against it once.
+ */
+export type RuntimeName = string;
 
 export interface CapabilitySpec {
   name: string;
@@ -19,8 +22,11 @@ export interface AgentManifest {
   requirements: Record<string, string>;
 }
 
-/** What every agent has, whatever runs it; paths are absolute. */
-interface AgentBase {
+/**
+ * What every agent has, whatever runs it; paths are absolute. Each backend extends it with its own fields, in its own
+ * folder (e.g. src/runtimes/wasm/agent-spec.ts); above the runtimes an agent is only this.
+ */
+export interface AgentSpec {
   id: string;
   runtime: RuntimeName;
   manifest: AgentManifest;
@@ -31,40 +37,6 @@ interface AgentBase {
   /** Directory the agent's config file lives in (for relative lookups, e.g. image build contexts). */
   baseDir: string;
 }
-
-export interface WasmAgentSpec extends AgentBase {
-  runtime: 'wasm';
-  /** Absolute path of the core module or component. */
-  module: string;
-}
-
-export interface NativeAgentSpec extends AgentBase {
-  runtime: 'native';
-  /** argv; argv[0] absolute. */
-  command: string[];
-  /** Extra absolute host paths bound read-only into the sandbox. */
-  binds: string[];
-  /** Working directory inside the sandbox (a bound path). */
-  cwd?: string;
-  /** Pre-started sandboxes kept ready, each used for one task (0 disables). */
-  pool: number;
-}
-
-export interface DockerAgentSpec extends AgentBase {
-  runtime: 'docker';
-  /** Image reference. */
-  image: string;
-  /** Entrypoint override (argv). */
-  command?: string[];
-  /** Build context directory used to build `image` when it is missing. */
-  build?: string;
-  /** Pre-started containers kept ready, each used for one task (0 disables). */
-  pool: number;
-}
-
-/** One agent as validated from config: its backend's own fields, chosen by `runtime`, and none of the others'. */
-export type AgentSpec = WasmAgentSpec | NativeAgentSpec | DockerAgentSpec;
-export type AgentSpecOf<N extends RuntimeName> = Extract<AgentSpec, { runtime: N }>;
 
 /** One task as a runtime sees it: validated, limits resolved. */
 export interface ExecutionTask {

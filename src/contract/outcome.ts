@@ -8,11 +8,12 @@ export type TerminalStatus =
   | 'OUT_OF_MEMORY'
   | 'CPU_LIMIT'
   | 'OUTPUT_LIMIT'
+  | 'NETWORK_LIMIT' // an egress budget (egress_bytes / egress_connections) was crossed
   | 'CANCELLED';
 export type TaskStatus = 'QUEUED' | 'RUNNING' | TerminalStatus;
 
 export const TERMINAL_STATUSES: readonly TerminalStatus[] = [
-  'COMPLETED', 'FAILED', 'TIMEOUT', 'OUT_OF_FUEL', 'OUT_OF_MEMORY', 'CPU_LIMIT', 'OUTPUT_LIMIT', 'CANCELLED',
+  'COMPLETED', 'FAILED', 'TIMEOUT', 'OUT_OF_FUEL', 'OUT_OF_MEMORY', 'CPU_LIMIT', 'OUTPUT_LIMIT', 'NETWORK_LIMIT', 'CANCELLED',
 ];
 
 /** Error codes carried with a non-COMPLETED outcome. */
@@ -25,6 +26,7 @@ export type ErrorCode =
   | 'OUT_OF_MEMORY'
   | 'CPU_LIMIT'
   | 'OUTPUT_LIMIT'
+  | 'NETWORK_LIMIT'
   | 'CANCELLED'
   | 'SANDBOX_ERROR' // the sandbox itself failed to start; the agent never ran
   | 'DAEMON_RESTARTED'

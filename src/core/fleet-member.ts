@@ -1,7 +1,8 @@
 // This daemon's part in a fleet: claim loop (woken by notices, plus a slow poll), leases, lost-task sweeps, heartbeats.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { RUNTIME_NAMES, type AgentSpec, type RuntimeName } from '../contract/agent.js';
+import type { AgentSpec, RuntimeName } from '../contract/agent.js';
+import { RUNTIME_NAMES } from '../runtimes/backends.js';
 import { agentHash } from './agent-hash.js';
 import { manifestMismatches } from './fleet-checks.js';
 import type { FleetStore, HostedAgent, Member, MemberInfo } from './fleet-store.js';
@@ -35,6 +36,8 @@ export interface FleetHealth {
 export class FleetMember {
   private readonly hosted = new Map<RuntimeName, HostedAgent[]>();
   private readonly claiming = new Map<RuntimeName, 'busy' | 'again'>();
+  /** Backends whose fleet queue may hold work (a QUEUED notice or the poll since the last short claim). */
+  private readonly mayHaveWork = new Set<RuntimeName>(RUNTIME_NAMES);
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly offs: (() => void)[] = [];
   private mismatches: string[] = [];
@@ -55,7 +58,10 @@ export class FleetMember {
     await store.heartbeat(this.info(), true);
     this.mismatches = manifestMismatches(this.allHosted(), await store.members(), store.daemonId);
     for (const m of this.mismatches) logger.warn(m);
-    this.offs.push(store.onNotice((n) => { void tasks.observe(n).catch(() => {}); }));
+    this.offs.push(store.onNotice((n) => {
+      if (n.kind === 'state' && n.status === 'QUEUED') this.mayHaveWork.add(n.runtime);
+      void tasks.observe(n).catch(() => {});
+    }));
     this.offs.push(store.onOutage((down) => {
       this.reachable = !down;
       if (!down) this.poll(); // catch up on whatever was missed while the store was away
@@ -89,7 +95,8 @@ export class FleetMember {
   /** Claims as many queued tasks as there are free slots; one claim loop per backend at a time. */
   kick(runtime: RuntimeName): void {
     const agents = this.hosted.get(runtime);
-    if (this.stopped || !agents?.length || this.o.scheduler.free(runtime) === 0) return;
+    // A freed slot asks for work after every task: with nothing queued fleet-wide that would be a wasted round trip.
+    if (this.stopped || !agents?.length || !this.mayHaveWork.has(runtime) || this.o.scheduler.free(runtime) === 0) return;
     if (this.claiming.has(runtime)) {
       this.claiming.set(runtime, 'again');
       return;
@@ -107,21 +114,28 @@ export class FleetMember {
     for (;;) {
       const want = scheduler.reserve(runtime, scheduler.free(runtime));
       if (want === 0 || this.stopped) { scheduler.release(runtime, want); return; }
+      this.mayHaveWork.delete(runtime); // a QUEUED notice during the claim sets it again and re-runs the loop
       let got;
       try {
         got = await store.claim(runtime, agents, want);
       } catch {
         scheduler.release(runtime, want);
+        this.mayHaveWork.add(runtime);
         return; // the poll tries again
       }
       scheduler.release(runtime, want - got.length);
       for (const c of got) tasks.runClaimed(c);
+      // Only an empty claim says the queue is dry: a short one may have skipped rows other members were locking.
+      if (got.length > 0) this.mayHaveWork.add(runtime);
       if (got.length < want) return;
     }
   }
 
   private poll(): void {
-    for (const rt of RUNTIME_NAMES) this.kick(rt);
+    for (const rt of RUNTIME_NAMES) {
+      this.mayHaveWork.add(rt);
+      this.kick(rt);
+    }
     for (const id of this.o.tasks.remoteWatched()) void this.o.tasks.refresh(id).catch(() => {});
   }
 

@@ -8,13 +8,27 @@ export type { Logger };
 
 export type LogFormat = 'pretty' | 'json';
 
-/** pino writes a child's bindings and the call's fields side by side; a key given twice keeps its last value. */
-function dedupeKeys(line: string): string {
-  // Cheap pre-check: a line whose keys are all distinct is written as is.
-  const keys = line.match(/[{,]"([a-z_0-9]+)":/g);
-  if (!keys || new Set(keys.map((k) => k.slice(1))).size === keys.length) return line;
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** Keys snake_case at every depth (a logged `usage` or `limits` object is camelCase in the domain). */
+function snakeKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(snakeKeys);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [snake(k), snakeKeys(x)]));
+}
+
+const CAMEL_KEY = /"[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*":/;
+
+/**
+ * One normal form for every line: snake_case keys as on the wire, and each key once (pino writes a child's
+ * bindings and the call's fields side by side; the call's value wins). Lines already so are written as is.
+ */
+function normalise(line: string): string {
+  const keys = line.match(/[{,]"([A-Za-z_0-9]+)":/g);
+  const dup = !!keys && new Set(keys).size !== keys.length;
+  if (!dup && !CAMEL_KEY.test(line)) return line;
   try {
-    return `${JSON.stringify(JSON.parse(line))}\n`;
+    return `${JSON.stringify(snakeKeys(JSON.parse(line)))}\n`;
   } catch {
     return line;
   }
@@ -30,7 +44,7 @@ export function createLogger(level = process.env.ARI_LOG_LEVEL ?? 'info', format
     base: { svc: 'ari', pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    hooks: { streamWrite: dedupeKeys },
+    hooks: { streamWrite: normalise },
   };
   if (format === 'pretty') {
     // Synchronous pretty stream on fd 2: no worker thread, and lines are not lost on exit.

@@ -122,17 +122,17 @@ describe('ari CLI against a live daemon', () => {
     const r = await ari(['task', 'submit', '--agent', 'math', '--capability', 'arithmetic',
       '--input', '{"operation":"divide","operands":[1,0]}']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^FAILED: AGENT_ERROR: .*zero/im);
+    expect(r.stderr).toMatch(/^task \S+ FAILED: AGENT_ERROR: .*zero/im);
   });
 
   it('refused requests exit 3 with the gRPC code; bad local JSON exits 2', async () => {
     const unknown = await ari(['task', 'submit', '--agent', 'nope', '--capability', 'arithmetic', '--input', MULTIPLY]);
     expect(unknown.code).toBe(3);
-    expect(unknown.stderr).toMatch(/^error: NOT_FOUND: /);
+    expect(unknown.stderr).toMatch(/^error: NOT_FOUND: /m);
     const schema = await ari(['task', 'submit', '--agent', 'math', '--capability', 'arithmetic',
       '--input', '{"operation":"multiply","operands":"7"}']);
     expect(schema.code).toBe(3);
-    expect(schema.stderr).toMatch(/^error: INVALID_ARGUMENT: .*operands/);
+    expect(schema.stderr).toMatch(/^error: INVALID_ARGUMENT: .*operands/m);
     const bad = await ari(['task', 'submit', '--agent', 'math', '--capability', 'arithmetic', '--input', '{"operation":']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--input is not valid JSON/);
@@ -160,7 +160,7 @@ describe('ari CLI against a live daemon', () => {
 
   it('the daemon exports the task metrics', async () => {
     const body = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    expect(body).toMatch(/agent_tasks_received_total\{agent="math",runtime="wasm"\} [1-9]/);
-    expect(body).toMatch(/agent_tasks_completed_total\{agent="math",runtime="wasm"\} [1-9]/);
+    expect(body).toMatch(/agent_tasks_received_total\{agent="math",runtime="wasm",capability="arithmetic"\} [1-9]/);
+    expect(body).toMatch(/agent_tasks_completed_total\{agent="math",runtime="wasm",capability="arithmetic"\} [1-9]/);
   });
 });

@@ -38,7 +38,7 @@ describe('parseConfig', () => {
     expect(() => load('[server]\nlisten_on = "x"')).toThrow(/server: unknown key "listen_on"/);
   });
   it('rejects unknown runtimes', () => {
-    expect(() => load(agent().replace('"wasm"', '"jvm"'))).toThrow(/unknown runtime "jvm" \(known: wasm, docker, native\)/);
+    expect(() => load(agent().replace('"wasm"', '"jvm"'))).toThrow(/unknown runtime "jvm" \(known: wasm, native, docker\)/);
   });
   it('rejects runtime-foreign keys', () => {
     expect(() => load(agent('image = "x"'))).toThrow(/unknown key "image"/);

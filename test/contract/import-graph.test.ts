@@ -7,13 +7,15 @@ import { describe, expect, it } from 'vitest';
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
 /**
- * Lowest first. config sits above runtimes (runtimes get their settings handed in, never read config) and below
- * core; store (the PostgreSQL journal) implements core's Journal beside it; client is a gRPC client (above server); conformance drives a daemon (starts one locally) and is an `ari`
- * verb, so it shares the top layer with cli.
+ * Lowest first. egress (the egress proxy) imports nothing of ours, so backends may use it beside sandbox. config sits
+ * above runtimes: it reads each backend's descriptor from the registry (src/runtimes/backends.ts), while runtimes get
+ * their settings handed in and never read config; it is below core. store (the PostgreSQL journal) implements core's
+ * Journal beside it; client is a gRPC client (above server); conformance drives a daemon (starts one locally) and is
+ * an `ari` verb, so it shares the top layer with cli.
  */
 const LAYERS: readonly (readonly string[])[] = [
   ['contract'],
-  ['sandbox'],
+  ['sandbox', 'egress'],
   ['runtimes'],
   ['config'],
   ['core', 'store'],

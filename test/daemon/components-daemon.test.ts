@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../src/config/load-config.js';
+import type { WasmAgentSpec } from '../../src/runtimes/wasm/agent-spec.js';
 import { transpileCount } from '../../src/runtimes/wasm/host/component-transpile.js';
 import { json, startTestDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 
@@ -59,8 +60,9 @@ describe('component MathAgent through the daemon', () => {
   });
 
   it('is hosted by the embedded default config as math-component', () => {
-    const agent = loadConfig(DEFAULT_CONFIG_PATH).agents.find((a) => a.id === 'math-component');
-    if (agent?.runtime !== 'wasm') throw new Error(`math-component is not a wasm agent: ${JSON.stringify(agent)}`);
+    const found = loadConfig(DEFAULT_CONFIG_PATH).agents.find((a) => a.id === 'math-component');
+    if (found?.runtime !== 'wasm') throw new Error(`math-component is not a wasm agent: ${JSON.stringify(found)}`);
+    const agent = found as WasmAgentSpec;
     expect(agent.module).toMatch(/components\/math-command\.wasm$/);
     expect(existsSync(agent.module)).toBe(true);
   });

@@ -9,7 +9,7 @@ import { ALLOWED_SYSCALLS } from '../../src/sandbox/docker/seccomp-syscalls.js';
 import { syscallPolicy } from '../../src/sandbox/syscall-policy.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DockerAgentSpec } from '../../src/contract/agent.js';
+import type { DockerAgentSpec } from '../../src/runtimes/docker/agent-spec.js';
 import { ensureImage } from '../../src/runtimes/docker/image-builder.js';
 import { containersOf, engine, LIMITS, REPO, requireEngine } from './docker-harness.js';
 

@@ -2,7 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NativeRuntime, type NativeRuntimeOptions } from '../../src/runtimes/native/native-runtime.js';
-import type { ExecutionTask, NativeAgentSpec } from '../../src/contract/agent.js';
+import type { ExecutionTask } from '../../src/contract/agent.js';
+import type { NativeAgentSpec } from '../../src/runtimes/native/agent-spec.js';
 import type { ExecutionHooks } from '../../src/runtimes/runtime.js';
 import type { ExecutionResult } from '../../src/contract/outcome.js';
 import type { Limits } from '../../src/contract/limits.js';

@@ -50,8 +50,9 @@ it('counts tasks with the capability label and the seed buckets; CANCELLED is no
 
 it('deploy/grafana-dashboard.json queries only metrics this daemon exports', async () => {
   const { readFileSync } = await import('node:fs');
-  const dash = readFileSync(new URL('../../deploy/grafana-dashboard.json', import.meta.url), 'utf8');
-  const names = [...new Set([...dash.matchAll(/\b((?:agent|ari|process|nodejs)_[a-z0-9_]+)/g)].map((m) => m[1]!))];
+  const dash = JSON.parse(readFileSync(new URL('../../deploy/grafana-dashboard.json', import.meta.url), 'utf8'));
+  const exprs: string[] = dash.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((t) => t.expr));
+  const names = [...new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:agent|ari|process|nodejs)_[a-z0-9_]*[a-z0-9])\b/g)].map((m) => m[1]!)))];
   expect(names).toEqual(expect.arrayContaining(['agent_tasks_received_total', 'agent_task_duration_seconds_bucket', 'ari_queue_depth', 'ari_backend_up']));
   const body = await scrape();
   for (const n of names) expect(body, n).toMatch(new RegExp(`^${n}[{ ]`, 'm'));

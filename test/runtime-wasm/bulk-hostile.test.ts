@@ -1,7 +1,7 @@
 // Issue 14 on the in-process runtime with real wasm: loops of large bulk operations, stuck workers, CPU budgets,
 // table and iovec bombs. Bounds here are generous sanity checks; the precise overshoot is `ari conformance`'s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WasmAgentSpec } from '../../src/contract/agent.js';
+import type { WasmAgentSpec } from '../../src/runtimes/wasm/agent-spec.js';
 import type { Limits } from '../../src/contract/limits.js';
 import { AgentLoadError } from '../../src/runtimes/runtime.js';
 import { WasmRuntime } from '../../src/runtimes/wasm/host/wasm-runtime.js';
@@ -117,6 +117,18 @@ describe('tables and iovecs count against memory (RSS measured in this process)'
     expect(r.status).toBe('OUT_OF_MEMORY');
     expect(r.error?.message).toMatch(/tables/);
     expect(peakMiB).toBeLessThan(64);
+    expect(afterMiB).toBeLessThan(64);
+  });
+
+  it('keeps no table-heavy spare instances idle: RSS after six runs of a 64 MB-table module stays < 64 MiB above baseline', async () => {
+    const a = await agent('table-heavy-repeat', tableBomb(20, 100_000));
+    const { value: results, afterMiB } = await rssGrowth(async () => {
+      const out = [];
+      for (let i = 0; i < 6; i++) out.push(await timed(a, { memoryBytes: 128 * MIB }));
+      return out;
+    }, 1000);
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill('COMPLETED'));
+    expect(results[0]!.usage.peakMemoryBytes).toBeGreaterThan(20 * 100_000 * 8);
     expect(afterMiB).toBeLessThan(64);
   });
 

@@ -9,7 +9,7 @@ import { transpileCount } from '../../src/runtimes/wasm/host/component-transpile
 import { DeadlineExceeded, NotArmed, OutOfFuel } from '../../src/runtimes/wasm/shared/outcome-markers.js';
 import { FuelMeter } from '../../src/runtimes/wasm/worker/fuel-meter.js';
 import { WasmRuntime } from '../../src/runtimes/wasm/host/wasm-runtime.js';
-import type { WasmAgentSpec } from '../../src/contract/agent.js';
+import type { WasmAgentSpec } from '../../src/runtimes/wasm/agent-spec.js';
 import { instrumentModule } from '../../src/sandbox/wasm/instrument.js';
 import type { Limits } from '../../src/contract/limits.js';
 import { agentFor, taskFor } from './wat.js';

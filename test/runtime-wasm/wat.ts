@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
 import type { Limits } from '../../src/contract/limits.js';
-import type { WasmAgentSpec, ExecutionTask } from '../../src/contract/agent.js';
+import type { ExecutionTask } from '../../src/contract/agent.js';
+import type { WasmAgentSpec } from '../../src/runtimes/wasm/agent-spec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ari-wasm-test-'));
 export const REPO_DIR = join(import.meta.dirname, '../..');

@@ -1,6 +1,7 @@
 // `ari config check FILE`: the config validated by the same code serve uses, then what that daemon would host.
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../../config/load-config.js';
+import { backendNamed } from '../../runtimes/backends.js';
 import type { Config } from '../../config/config-types.js';
 import { parseHostPort } from '../../observability/metrics-server.js';
 import { tracingSettings } from '../../observability/tracing.js';
@@ -15,10 +16,9 @@ export const CONFIG_HELP = `Usage: ari config check FILE [-o json]
   would host. It does not start backends: a missing Docker engine or image is only found by serve.
   Exit status: 0 valid, 1 invalid (the message names the key and the value), 2 usage.`;
 
+/** What the agent runs, as its backend describes it (module, image, argv). */
 function what(a: Config['agents'][number]): string {
-  if (a.runtime === 'wasm') return a.module ?? '';
-  if (a.runtime === 'docker') return a.image ?? '';
-  return (a.command ?? []).join(' ');
+  return backendNamed(a.runtime).runs(a);
 }
 
 function describe(c: Config, warnings: string[]): string {

@@ -122,6 +122,10 @@ async function submit(argv: string[], io: Io): Promise<number> {
     const accepted = await client.submitTask(request).catch(restate(values));
     if (!json) io.err(`task ${accepted.task_id} ${accepted.status}`);
     return await follow(client, accepted.task_id, json, io);
+  } catch (e) {
+    // The id goes with the failure, so a script can still find (or retry) the task.
+    if (e instanceof Error) Object.assign(e, { taskId: request.task_id });
+    throw e;
   } finally {
     off();
     client.close();

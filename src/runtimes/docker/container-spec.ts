@@ -3,7 +3,7 @@ import { AGENT_USER, hardenedHostConfig } from '../../sandbox/docker/host-config
 import type { Limits } from '../../contract/limits.js';
 import { seccompProfileJson } from '../../sandbox/docker/seccomp-profile.js';
 import type { TaskCgroup } from '../../sandbox/docker/task-cgroup.js';
-import type { DockerAgentSpec } from '../../contract/agent.js';
+import type { DockerAgentSpec } from './agent-spec.js';
 import type { ContainerCreateSpec } from './container-client.js';
 import { OWNER } from './owner.js';
 

@@ -1,7 +1,8 @@
 // Runs one task in one fresh native sandbox: one from the agent's pool when it fits the task's limits, else one started now.
 import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
 import type { TaskCgroup } from '../../sandbox/native/task-cgroup.js';
-import { withTraceEnv, type NativeAgentSpec, type ExecutionTask } from '../../contract/agent.js';
+import { withTraceEnv, type ExecutionTask } from '../../contract/agent.js';
+import type { NativeAgentSpec } from './agent-spec.js';
 import type { ExecutionHooks } from '../runtime.js';
 import { sandboxLimits, type SandboxHost } from './sandbox-host.js';
 import { SandboxProcess } from './sandbox-process.js';

@@ -1,6 +1,6 @@
 // Loads a component agent once: transpile (cached), pick its shape, instrument and compile every core module.
 import { AgentLoadError } from '../../runtime.js';
-import type { WasmAgentSpec } from '../../../contract/agent.js';
+import type { WasmAgentSpec } from '../agent-spec.js';
 import { ARI, instrumentModule } from '../../../sandbox/wasm/instrument.js';
 import { glueUrl } from './component-glue.js';
 import { transpileComponent, type TranspiledComponent } from './component-transpile.js';

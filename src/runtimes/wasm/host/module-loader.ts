@@ -1,7 +1,7 @@
 // Loads one wasm agent once: validate the original bytes, check ABI and imports, instrument, compile.
 import { readFile } from 'node:fs/promises';
 import { AgentLoadError } from '../../runtime.js';
-import type { WasmAgentSpec } from '../../../contract/agent.js';
+import type { WasmAgentSpec } from '../agent-spec.js';
 import { detectAbi, forbiddenImport, importAllowed } from './abi-detect.js';
 import { detectWasmKind } from './component-detect.js';
 import { loadComponent, type LoadLimits } from './component-loader.js';

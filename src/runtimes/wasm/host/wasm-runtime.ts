@@ -2,7 +2,8 @@
 import type { Logger } from 'pino';
 import type { ExecutionResult } from '../../../contract/outcome.js';
 import { AgentLoadError, type BackendHealth, type ExecutionHooks, type Runtime } from '../../runtime.js';
-import { taskDocument, type WasmAgentSpec, type ExecutionTask } from '../../../contract/agent.js';
+import { taskDocument, type ExecutionTask } from '../../../contract/agent.js';
+import type { WasmAgentSpec } from '../agent-spec.js';
 import { loadModule, type LoadedModule } from './module-loader.js';
 import { FUEL_SLICE } from '../shared/fuel-costs.js';
 import { transpileCount } from './component-transpile.js';

@@ -11,6 +11,7 @@ import { controlViews } from '../shared/control-block.js';
 import { ChannelWorker } from './channel-worker.js';
 import { runComponentTask, warmUpComponent } from './component-runner.js';
 import { prepareCoreSpare } from './core-spare.js';
+import { COLLECT_AFTER_BYTES, collectGarbage } from './heap-collect.js';
 import { runTask } from './task-runner.js';
 
 /** Modules kept per worker; an evicted one is simply asked for again. */
@@ -81,9 +82,11 @@ function run(mod: WasmArtifact, req: RunRequest): Promise<void> | undefined {
   // A task that logged and then computes silently still shows its lines within about LOG_BATCH_MS.
   const onSlice = () => { if (!streaming && held.length && performance.now() - started >= LOG_BATCH_MS) stream(); };
   const reply = (result: ExecutionResult) => {
-    if (!streaming && channel.sendResult(req.jobId, result, held)) return;
-    stream();
-    post({ type: 'result', jobId: req.jobId, result });
+    if (streaming || !channel.sendResult(req.jobId, result, held)) {
+      stream();
+      post({ type: 'result', jobId: req.jobId, result });
+    }
+    if (result.usage.peakMemoryBytes >= COLLECT_AFTER_BYTES) collectGarbage();
   };
   const control = { cancel, published: fuel };
   if (isComponentAbi(req.abi)) return runComponentTask(mod as ComponentArtifact, req, control, onLog).then(reply);
