@@ -139,6 +139,14 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
     monitor = await startBackendMonitor([...runtimes.values()], config.server.healthIntervalMs, logger, (h) => {
       server.health.setStatus(`ari.${h.runtime}`, h.available ? 'SERVING' : 'NOT_SERVING');
       metrics.setBackendUp(h.runtime, h.available);
+      // Agents skipped while their backend was down load once it is back, so SERVING means they can run.
+      if (h.available) {
+        for (const a of config.agents.filter((x) => x.runtime === h.runtime && broken.has(x.id))) {
+          runtimes.get(a.runtime)!.prepare(a).then(
+            () => { broken.delete(a.id); logger.info({ agent_id: a.id, runtime: a.runtime }, 'agent ready'); },
+            (err) => logger.warn({ err, agent_id: a.id, runtime: a.runtime }, 'agent still cannot load'));
+        }
+      }
     });
     opened.push(async () => monitor.stop());
     const readiness = { ready: () => ({ ready: serving, lines: monitor.current().map((h) => `${h.runtime}: ${h.available ? 'available' : `unavailable: ${h.reason}`}`) }) };
