@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 
 const BLOB = Buffer.alloc(10 << 20, 0x61);
 const server = createServer((req, res) => {
-  const body = req.url === '/big' ? BLOB : Buffer.from('ok\n');
+  const body = new URL(req.url, 'http://x').pathname === '/big' ? BLOB : Buffer.from('ok\n');
   res.writeHead(200, { 'Content-Length': body.length, Connection: 'close' }).end(body);
 });
 

@@ -154,6 +154,7 @@ function deny(client: Socket, record: EgressRecord, d: Denied, tunnelOpen: boole
 export async function handleClient(client: Socket, session: EgressSession, ctx: ProxyContext): Promise<void> {
   client.on('error', () => undefined);
   session.track(client);
+  if (client.destroyed) return;
   const head = await readUntil(client, Buffer.alloc(0), (b) => b.indexOf(HEAD_END) >= 0, { maxBytes: MAX_PREFIX_BYTES, timeoutMs: ctx.timeouts.headMs });
   const end = head.buf.indexOf(HEAD_END);
   let req: ProxyRequest | undefined;

@@ -38,7 +38,8 @@ function parseHeaders(lines: string[]): Array<[string, string]> {
   return lines.map((line) => {
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon) : '';
-    if (!TOKEN.test(name)) throw new BadRequest(`malformed header line "${line.slice(0, 40)}"`);
+    // A bare LF or NUL forwarded inside a value could split the head the origin parses.
+    if (!TOKEN.test(name) || /[\n\0]/.test(line)) throw new BadRequest(`malformed header line "${line.slice(0, 40)}"`);
     return [name, line.slice(colon + 1).trim()];
   });
 }

@@ -1,6 +1,9 @@
 // Budgets end a task's egress at the crossing (bytes, connections); sessions are attributed to their task alone.
 import { request } from 'node:http';
-import type { Socket } from 'node:net';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressProxy } from '../../src/egress/egress-proxy.js';
 import { parseAllowList } from '../../src/egress/policy.js';
@@ -108,6 +111,22 @@ describe('attribution', () => {
     expect(ra.usage.bytesUp + rb.usage.bytesUp).toBe(up.bytesIn - before.in);
     expect(ra.usage.bytesDown + rb.usage.bytesDown).toBe(up.bytesOut - before.out);
     expect(up.connections - before.conns).toBe(5);
+  });
+
+  it('attributes connections on the optional unix socket endpoint to the same task', async () => {
+    const socketPath = join(mkdtempSync(join(tmpdir(), 'ari-egress-')), 'proxy.sock');
+    const ep = await proxy.openSession('unix-task', allow(), {}, { socketPath });
+    expect(ep.socketPath).toBe(socketPath);
+    const s = connect(socketPath);
+    s.end(`GET http://127.0.0.1:${up.port}/hello HTTP/1.1\r\nHost: 127.0.0.1:${up.port}\r\n\r\n`);
+    const parts: Buffer[] = [];
+    s.on('data', (c: Buffer) => parts.push(c));
+    await closing(s);
+    expect(Buffer.concat(parts).toString()).toMatch(/^HTTP\/1\.1 200[\s\S]*hello 127\.0\.0\.1/);
+    const report = (await proxy.closeSession('unix-task'))!;
+    expect(report.records).toHaveLength(1);
+    expect(report.records[0]).toMatchObject({ taskId: 'unix-task', decision: 'allowed' });
+    expect(existsSync(socketPath)).toBe(false);
   });
 
   it('closeSession ends every connection of that task only', async () => {

@@ -71,11 +71,19 @@ export async function startFleet(specs: MemberSpec[], pg?: TestPostgres, db = `f
   const server = pg ?? await startTestPostgres();
   const url = await server.createDatabase(db);
   const root = mkdtempSync(join(tmpdir(), 'ari-fleet-'));
-  const members = await Promise.all(specs.map((spec, i) => {
+  const started = await Promise.allSettled(specs.map((spec, i) => {
     const dir = join(root, `m${i}`);
     mkdirSync(dir);
     return startMember(dir, memberToml(url, dir, i, spec), i);
   }));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    // Nothing may outlive a failed start: the members that did start, and the PostgreSQL this call started.
+    await Promise.allSettled(started.map((s) => (s.status === 'fulfilled' ? s.value.daemon.kill('SIGKILL') : undefined)));
+    if (!pg) server.destroy();
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  const members = started.map((s) => (s as PromiseFulfilledResult<Member>).value);
   const fleet: TestFleet = {
     pg: server, url, members,
     balanced: (opts) => connectAri(members.map((m) => m.daemon.address).join(','), opts),

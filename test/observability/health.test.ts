@@ -25,13 +25,14 @@ function engineProxy(path: string): { open(): Promise<void>; close(): Promise<vo
   return {
     open: () => new Promise<void>((resolve, reject) => {
       if (existsSync(path)) rmSync(path);
-      server = createServer((c) => {
-        const up = connect(ENGINE);
+      // Half-open both ways: the engine's attach stream reads stdin to its end, then still answers.
+      server = createServer({ allowHalfOpen: true }, (c) => {
+        const up = connect({ path: ENGINE, allowHalfOpen: true });
         conns.add(c).add(up);
         c.pipe(up).pipe(c);
-        const end = () => { c.destroy(); up.destroy(); conns.delete(c); conns.delete(up); };
-        c.on('error', end).on('close', end);
-        up.on('error', end).on('close', end);
+        const fail = () => { c.destroy(); up.destroy(); };
+        c.on('error', fail).on('close', () => conns.delete(c));
+        up.on('error', fail).on('close', () => conns.delete(up));
       });
       server.once('error', reject);
       server.listen(path, () => resolve());
@@ -60,14 +61,14 @@ async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean
   throw new Error(`${what}: still ${JSON.stringify(last)} after ${ms} ms`);
 }
 
-async function serve(name: string, dockerHost: string, extra = ''): Promise<{ child: ChildProcess; sock: string; metrics: string; log: () => string }> {
+async function serve(name: string, dockerHost: string, extra = '', agents = ''): Promise<{ child: ChildProcess; sock: string; metrics: string; log: () => string }> {
   const sock = join(dir, `${name}.sock`);
   const metricsPort = await new Promise<number>((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as any).port; s.close(() => r(p)); }); });
   const config = join(dir, `${name}.toml`);
   writeFileSync(config, `[server]\nlisten = "unix:${sock}"\nmetrics = "127.0.0.1:${metricsPort}"\nhealth_interval = "200ms"\nshutdown_grace = "20s"\n${extra}
 [storage]\npath = ""\n[runtimes.docker]\nhost = "${dockerHost}"\n
 [[agents]]\nid = "math"\nruntime = "wasm"\nmodule = "${FIXTURES}/math/math.wasm"\nmanifest = "${FIXTURES}/math/manifest.json"\n
-[[agents]]\nid = "loop"\nruntime = "wasm"\nmodule = "${FIXTURES}/wasm-hostile/loop.wasm"\nmanifest = "${FIXTURES}/wasm-hostile/manifest.json"\n[agents.limits]\ntimeout_ms = "3s"\nfuel = 1000000000000\n`);
+[[agents]]\nid = "loop"\nruntime = "wasm"\nmodule = "${FIXTURES}/wasm-hostile/loop.wasm"\nmanifest = "${FIXTURES}/wasm-hostile/manifest.json"\n[agents.limits]\ntimeout_ms = "3s"\nfuel = 1000000000000\n${agents}`);
   const child = spawn(process.execPath, [join(REPO, 'bin/ari.js'), 'serve', '--config', config], {
     cwd: REPO, env: { ...process.env, ARI_FROM_SOURCE: '1', ARI_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -127,6 +128,26 @@ describe('health services follow the backends', () => {
     expect((await fetch(`${d.metrics}/readyz`)).status).toBe(503);
     client.close();
     h.close();
+    await proxy.close();
+  }, 180_000);
+
+  it('an agent whose engine was down at start runs once the engine is back', async () => {
+    const proxyPath = join(dir, 'late-engine.sock');
+    const proxy = engineProxy(proxyPath);
+    const d = await serve('late', `unix://${proxyPath}`, '', `\n[[agents]]\nid = "math-docker"\nruntime = "docker"\nimage = "ari-fixtures/math:1"\nmanifest = "${FIXTURES}/math/manifest.json"\n`);
+    const client = connectAri(`unix:${d.sock}`);
+    const task = { agent_id: 'math-docker', capability: 'arithmetic', input: '{"operation":"multiply","operands":[6,7]}' };
+    await expect(client.executeTask(task)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await proxy.open();
+    const h = healthClient(`unix:${d.sock}`);
+    await until('docker up', () => h.check('ari.docker'), (s) => s === 'SERVING', 60_000);
+    await until('agent loaded', async () => d.log().includes('"agent_id":"math-docker","runtime":"docker","msg":"agent ready"'), (v) => v, 60_000);
+    const r = await client.executeTask(task);
+    expect(r.status, JSON.stringify(r.error)).toBe('COMPLETED');
+    client.close();
+    h.close();
+    d.child.kill('SIGTERM');
+    await new Promise((r) => d.child.once('exit', r));
     await proxy.close();
   }, 180_000);
 });
