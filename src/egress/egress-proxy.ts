@@ -1,6 +1,6 @@
 // The daemon's one egress proxy: per-task sessions, each with its own endpoint, policy, budgets, log and usage.
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { emptyCounters, type EgressCounters, type EgressRecord } from './audit-log.js';
 import type { ListenerAddress } from './destination-check.js';
@@ -28,6 +28,11 @@ export interface SessionListen {
   socketPath?: string;
   /** Concurrent client connections accepted on this endpoint. */
   maxClients?: number;
+  /**
+   * An already-listening server to serve instead of a new TCP listener — e.g. one created inside a sandbox's
+   * network namespace and handed over by IPC (docs/egress.md); it is closed with the session.
+   */
+  adopt?: Server;
 }
 
 export interface EgressEndpoint { host: string; port: number; url: string; socketPath?: string }
@@ -67,8 +72,8 @@ export class EgressProxy {
     const session = new EgressSession(taskId, allow, budgets, (s, which) => safely(() => this.opts.onLimit?.(s.taskId, which)));
     this.sessions.set(taskId, session);
     try {
-      const tcp = this.server(session, where);
-      await listen(tcp, { host: where.host ?? '127.0.0.1', port: where.port ?? 0 });
+      const tcp = this.server(session, where, where.adopt);
+      if (!where.adopt) await listen(tcp, { host: where.host ?? '127.0.0.1', port: where.port ?? 0 });
       const addr = tcp.address() as AddressInfo;
       const endpoint: EgressEndpoint = { host: addr.address, port: addr.port, url: `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` };
       if (where.socketPath) {
@@ -116,9 +121,13 @@ export class EgressProxy {
     await Promise.all([...this.sessions.keys()].map((id) => this.closeSession(id)));
   }
 
-  private server(session: EgressSession, where: SessionListen): Server {
-    const srv = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
-      handleClient(socket, session, this.ctx).catch(() => socket.destroy());
+  private server(session: EgressSession, where: SessionListen, adopted?: Server): Server {
+    const onClient = (socket: Socket) => handleClient(socket, session, this.ctx).catch(() => socket.destroy());
+    const srv = adopted ?? createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    srv.on('connection', (socket: Socket) => {
+      // An adopted server was made without our options: apply them per socket.
+      if (adopted) { socket.pause(); socket.allowHalfOpen = true; }
+      void onClient(socket);
     });
     srv.maxConnections = where.maxClients ?? 256;
     srv.on('error', () => undefined);

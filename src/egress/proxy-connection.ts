@@ -135,7 +135,7 @@ async function decideAndForward(a: Attempt, session: EgressSession, ctx: ProxyCo
     if (req.kind === 'http') reply(client, '502 Bad Gateway', 'connect_failed', record.error); else client.destroy();
     return;
   }
-  if (session.ended) { upstream.destroy(); return; }
+  if (session.ended || client.destroyed) { upstream.destroy(); session.finished(record); return; }
   splice(client, upstream, first, session, record, ctx);
 }
 

@@ -1,7 +1,7 @@
 // Budgets end a task's egress at the crossing (bytes, connections); sessions are attributed to their task alone.
 import { request } from 'node:http';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,18 @@ describe('attribution', () => {
     expect(report.records).toHaveLength(1);
     expect(report.records[0]).toMatchObject({ taskId: 'unix-task', decision: 'allowed' });
     expect(existsSync(socketPath)).toBe(false);
+  });
+
+  it('serves an adopted, already-listening server (the netns hand-over path) for the same task', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const ep = await proxy.openSession('adopt-task', allow(), {}, { adopt: server });
+    expect(ep.port).toBe((server.address() as AddressInfo).port);
+    const r = await httpViaProxy(ep.port, `http://127.0.0.1:${up.port}/hello`);
+    expect(r.status).toBe(200);
+    const report = (await proxy.closeSession('adopt-task'))!;
+    expect(report.records).toMatchObject([{ taskId: 'adopt-task', decision: 'allowed' }]);
+    expect(server.listening).toBe(false);
   });
 
   it('closeSession ends every connection of that task only', async () => {
