@@ -1,6 +1,7 @@
-// One SIGTERM to `ari serve` with a native task in flight and native pools alive drains: exit 0, the task's real outcome recorded.
+// One SIGTERM to `ari serve` with a native task in flight and native and Docker pools alive drains: exit 0, the task's real outcome recorded.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HOSTILE_BIN, LIMITS, MATH, MATH_BIN, REPO, processesOfUids, run, sleep, startRuntime } from './native-helpers.js';
@@ -31,14 +32,27 @@ runtime = "native"
 command = ["${MATH_BIN}"]
 manifest = "${REPO}/fixtures/agents/math/manifest.json"
 pool = 2
+
+[[agents]]
+id = "math-docker-pooled"
+runtime = "docker"
+image = "ari-fixtures/math:1"
+manifest = "${REPO}/fixtures/agents/math/manifest.json"
+pool = 1
 `;
+
+/** Containers (running or not) that the daemon with this pid created: its owner label starts with the pid. */
+function containersOf(pid: number): string[] {
+  const out = execFileSync('docker', ['ps', '-a', '--filter', 'label=ari.owner', '--format', '{{.ID}} {{.Label "ari.owner"}}'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.split(' ')[1]?.startsWith(`${pid}.`)).map((l) => l.split(' ')[0]!);
+}
 
 const daemons: ServeChild[] = [];
 afterAll(async () => {
   for (const d of daemons) { d.client.close(); await d.kill('SIGKILL'); }
 });
 
-describe('SIGTERM with native children alive', () => {
+describe('SIGTERM with native children and pooled containers alive', () => {
   it('the native runtime installs no signal or exit hook of its own (execa cleanup off: nothing to re-raise a signal)', async () => {
     const events = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const; // signal-exit hooks these ("exit" also has pino's flush)
     const before = events.map((e) => process.listenerCount(e));
@@ -61,6 +75,8 @@ describe('SIGTERM with native children alive', () => {
     // the pool is up: pooled sandboxes are native children of the daemon, idle on stdin
     for (let i = 0; i < 100 && processesOfUids(...UIDS).length < 4; i++) await sleep(50);
     expect(processesOfUids(...UIDS).length).toBeGreaterThanOrEqual(4);
+    for (let i = 0; i < 200 && containersOf(first.pid).length < 1; i++) await sleep(100);
+    expect(containersOf(first.pid).length, 'the Docker pool started a container (docker engine running? scripts/setup-host.sh)').toBeGreaterThanOrEqual(1);
     const taskId = `sigterm-${process.pid}`;
     const sub = await first.client.submitTask({ task_id: taskId, agent_id: 'sleeper', capability: 'run', input: JSON.stringify({ mode: 'sleep', seconds: 2 }) });
     expect(['QUEUED', 'RUNNING']).toContain(sub.status);
@@ -75,6 +91,8 @@ describe('SIGTERM with native children alive', () => {
     expect(first.logs.some((l) => l.msg === 'stopped')).toBe(true);
     for (let i = 0; i < 40 && processesOfUids(...UIDS).length > 0; i++) await sleep(50);
     expect(processesOfUids(...UIDS)).toEqual([]);
+    for (let i = 0; i < 100 && containersOf(first.pid).length > 0; i++) await sleep(100);
+    expect(containersOf(first.pid)).toEqual([]); // the Docker pool was torn down by the drain
 
     const second = await startServe(dir, TOML);
     daemons.push(second);
