@@ -3,6 +3,7 @@
 #   1. a base image imported from THIS host's node binary and the shared libraries it links (docker import);
 #   2. the app: `npm pack` of this checkout, installed with the host's npm (its cache, else the npm registry);
 #   3. deploy/Dockerfile (multi-stage) over both. Usage: deploy/build-image.sh [TAG]   (default ari:local)
+# ARI_APP_DIR=DIR skips step 2 and uses DIR's node_modules (an install of this checkout's package).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -10,10 +11,17 @@ tag=${1:-ari:local}
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 
-(cd "$repo" && npm pack --silent --pack-destination "$ctx" >/dev/null)
 mkdir -p "$ctx/app"
-echo '{"name":"ari-image","private":true}' > "$ctx/app/package.json"
-(cd "$ctx/app" && npm install --silent --prefer-offline --omit=dev --no-audit --no-fund "$ctx"/ari-*.tgz)
+if [ -n "${ARI_APP_DIR:-}" ]; then
+  # An app already installed from this checkout's `npm pack` (node_modules/ari and its dependencies): the package
+  # test hands over its own install, so the native add-ons are compiled once per run, not twice.
+  [ -f "$ARI_APP_DIR/node_modules/ari/package.json" ] || { echo "build-image: $ARI_APP_DIR has no node_modules/ari" >&2; exit 1; }
+  cp -a "$ARI_APP_DIR/node_modules" "$ctx/app/"
+else
+  (cd "$repo" && npm pack --silent --pack-destination "$ctx" >/dev/null)
+  echo '{"name":"ari-image","private":true}' > "$ctx/app/package.json"
+  (cd "$ctx/app" && npm install --silent --prefer-offline --omit=dev --no-audit --no-fund "$ctx"/ari-*.tgz)
+fi
 
 # The base: node plus every shared library that node or one of the app's native addons (*.node) links.
 node_bin=$(command -v node)

@@ -63,7 +63,9 @@ async function newSince(before: HostSnapshot, ctx: LeakContext, settleMs: number
     // The native runtime keeps a few empty spare cgroups ready while it runs (the after-stop row checks they go);
     // a leaked task cgroup is one that still holds processes.
     // A live labelled container's own cgroup (…/ari-docker/<parent>/<container id>) is the containers row's to judge.
-    const live = Array.isArray(now.containers) ? now.containers.map((c) => c.id) : [];
+    // That holds when docker is not selected too: the daemon may still keep pooled containers of its docker agents.
+    const listed = ctx.dockerSelected ? now.containers : await ariContainers(ctx.scope);
+    const live = Array.isArray(listed) ? listed.map((c) => c.id) : [];
     const cgroups = [...now.cgroups].filter((c) => !before.cgroups.has(c) && holdsProcesses(c) && !live.some((id) => basename(c).startsWith(id)));
     const temps = [...now.temps].filter((t) => !before.temps.has(t));
     let containers: string[] | Error = [];

@@ -1,11 +1,13 @@
 // Installable: `npm pack` builds dist/ at prepack; the tarball, installed into an empty directory, runs
 // (`npx ari --version`, a task submitted to a daemon started from the installed package) and its `ari/client`
-// export type-checks in a scratch TypeScript file. Dependencies come from the npm cache or the registry.
+// export type-checks in a scratch TypeScript file; then deploy/Dockerfile is built over that same install (local material
+// only: the base is imported from the host's node) and the image serves. Dependencies come from the npm cache or the registry.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { connectAri } from '../../src/client/ari-client.js';
 import { REPO } from '../helpers/test-daemon.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ari-pack-'));
@@ -13,7 +15,17 @@ const app = join(dir, 'app');
 const run = (cmd: string, args: string[], cwd: string) =>
   execFileSync(cmd, args, { cwd, encoding: 'utf8', timeout: 900_000, env: { ...process.env, ARI_FROM_SOURCE: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
 let daemonPid: number | undefined;
-afterAll(() => { if (daemonPid) process.kill(daemonPid, 'SIGTERM'); });
+let installed = false;
+const TAG = `ari-test/image:${process.pid}`;
+const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: REPO, encoding: 'utf8', timeout: 1_200_000, stdio: ['ignore', 'pipe', 'pipe'] });
+let container = '';
+afterAll(() => {
+  if (daemonPid) try { process.kill(daemonPid, 'SIGTERM'); } catch { /* gone */ }
+  if (container) try { sh('docker', ['rm', '-f', container]); } catch { /* gone */ }
+  try { sh('docker', ['rmi', TAG]); } catch { /* never built */ }
+  rmSync(dir, { recursive: true, force: true });
+});
+
 
 it('npm pack → install into an empty directory → ari runs, serves and its typed client compiles', async () => {
   const listing = run('npm', ['pack', '--pack-destination', dir, '--json'], REPO);
@@ -26,6 +38,7 @@ it('npm pack → install into an empty directory → ari runs, serves and its ty
   execFileSync('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), '{"name":"scratch","private":true,"type":"module"}');
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
+  installed = true;
   expect(run('npx', ['ari', '--version'], app)).toMatch(/^ari \d+\.\d+\.\d+ /);
 
   const sock = join(dir, 'ari.sock');
@@ -59,3 +72,32 @@ console.log(status);
   }
   expect(diagnostics).toMatch(/not assignable to type 'number'/);
 }, 900_000);
+
+it('deploy/build-image.sh builds the installed package into an image without a registry; it serves the wasm MathAgent as uid 65534', async () => {
+  expect(installed, 'the package test above must have installed the tarball').toBe(true);
+  try {
+    sh('docker', ['info', '--format', '{{.ServerVersion}}']);
+  } catch (e) {
+    throw new Error(`this test needs a running Docker engine (start dockerd: bash scripts/setup-host.sh): ${(e as Error).message}`);
+  }
+  execFileSync('bash', [join(REPO, 'deploy/build-image.sh'), TAG], { cwd: REPO, encoding: 'utf8', timeout: 1_200_000, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ARI_APP_DIR: app } });
+  const history = sh('docker', ['history', '--no-trunc', '--format', '{{.CreatedBy}}', TAG]);
+  expect(history).toContain('USER 65534:65534');
+  container = sh('docker', ['run', '-d', '-p', '127.0.0.1::9090', '-p', '127.0.0.1::9464', TAG]).trim();
+  const port = (p: number) => sh('docker', ['port', container, String(p)]).trim().split('\n')[0]!.split(':').pop()!;
+  const client = connectAri(`127.0.0.1:${port(9090)}`);
+  try {
+    for (const deadline = Date.now() + 60_000; ;) {
+      try { await client.waitForReady(1_000); break; } catch (e) { if (Date.now() > deadline) throw new Error(`${e}\n${sh('docker', ['logs', container])}`); }
+    }
+    const r = await client.executeTask({ agent_id: 'math', capability: 'arithmetic', input: '{"operation":"multiply","operands":[6,7]}' });
+    expect(r.status).toBe('COMPLETED');
+    expect(JSON.parse(r.output.toString())).toEqual({ result: 42 });
+    const h = await client.getHealth();
+    expect(h.backends.find((b) => b.runtime === 'wasm')!.available).toBe(true);
+  } finally {
+    client.close();
+  }
+  expect((await fetch(`http://127.0.0.1:${port(9464)}/readyz`)).status).toBe(200);
+  expect(sh('docker', ['exec', container, '/usr/local/bin/node', '-p', 'process.getuid()']).trim()).toBe('65534');
+}, 1_500_000);

@@ -77,8 +77,9 @@ describe('ari conformance (in-process daemon, fixtures/conformance/ari.toml)', (
     expect(code, io.stdout.join('\n')).toBe(0);
     expect(io.stderr.some((l) => /\[\d+\/3\] wasm crash: PASS/.test(l))).toBe(true);
     const j = captureIo();
-    expect(await main(['conformance', '--backend', 'wasm', '--case', 'good-task', '--json'], j)).toBe(0);
+    const jsonCode = await main(['conformance', '--backend', 'wasm', '--case', 'good-task', '--json'], j);
     const doc = JSON.parse(j.stdout.join('\n'));
+    expect(jsonCode, JSON.stringify({ cases: doc.cases, leaks: doc.leaks })).toBe(0);
     expect(doc).toMatchObject({ schema: JSON_SCHEMA_ID, passed: true, exit_code: 0, in_process: true });
     expect(doc.cases[0].cells.wasm).toMatchObject({ result: 'PASS', status: 'COMPLETED', agent_id: 'c-wasm-math' });
   }, 120_000);
