@@ -2,7 +2,7 @@
 import { LIMIT_TABLE, type WireLimits } from '../contract/limits.js';
 import type { LimitUnit } from '../contract/units.js';
 import type {
-  WireHealthStatus, WireManifest, WireTaskResponse, WireTaskUpdate, WireUsage,
+  WireFleetStatus, WireHealthStatus, WireManifest, WireTaskResponse, WireTaskUpdate, WireUsage,
 } from '../server/wire-types.js';
 
 /** JSON bytes → value; empty → null; bytes that are not JSON come back as their text. */
@@ -42,7 +42,7 @@ export function manifestToJson(m: WireManifest): Record<string, unknown> {
 }
 
 export function healthToJson(h: WireHealthStatus): Record<string, unknown> {
-  return { serving: h.serving, version: h.version, uptime_ms: h.uptime_ms, backends: h.backends };
+  return { serving: h.serving, version: h.version, uptime_ms: h.uptime_ms, backends: h.backends, ...(h.fleet ? { fleet: h.fleet } : {}) };
 }
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2);
@@ -184,7 +184,21 @@ export function formatHealth(h: WireHealthStatus): string {
     b.reason || '-',
     Object.entries(b.features ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '-',
   ]);
-  return `${head}\n${table(['RUNTIME', 'AVAILABLE', 'QUEUED', 'RUNNING', 'REASON', 'FEATURES'], rows)}\n\n${formatEnforcement(h)}`;
+  const fleet = h.fleet ? `\n\n${formatFleet(h.fleet)}` : '';
+  return `${head}\n${table(['RUNTIME', 'AVAILABLE', 'QUEUED', 'RUNNING', 'REASON', 'FEATURES'], rows)}\n\n${formatEnforcement(h)}${fleet}`;
+}
+
+/** The fleet this daemon belongs to: one row per member (free slots per backend, last heartbeat), then the queue. */
+export function formatFleet(f: WireFleetStatus): string {
+  const slots = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k}=${v}`).join(' ') || '-';
+  const rows = f.members.map((m) => [
+    m.daemon_id + (m.daemon_id === f.daemon_id ? ' (this)' : ''), m.host, m.address || '-', m.live ? 'yes' : 'no',
+    slots(m.free_slots), m.heartbeat_ms ? new Date(Number(m.heartbeat_ms)).toISOString() : '-',
+  ]);
+  const lines = [table(['MEMBER', 'HOST', 'ADDRESS', 'LIVE', 'FREE SLOTS', 'LAST HEARTBEAT'], rows),
+    `fleet queue: ${slots(f.queue_depth)}${f.store_reachable ? '' : '  (task store unreachable)'}`];
+  for (const m of f.mismatches) lines.push(`manifest mismatch: ${m}`);
+  return lines.join('\n');
 }
 
 /** One row per limit, one column per backend: the mechanism enforcing it there, or "-" (refused if requested). */

@@ -1,4 +1,5 @@
 // The ari.v1.AgentRuntime handlers: wire in, domain call, wire out; every failure through toServiceError.
+import { fleetToWire } from './fleet-wire.js';
 import type * as grpc from '@grpc/grpc-js';
 import type { AriCore } from '../core/ari-core.js';
 import { invalid } from '../core/domain-error.js';
@@ -74,6 +75,7 @@ export function agentRuntimeHandlers(core: AriCore): grpc.UntypedServiceImplemen
       return {
         serving: h.serving, version: h.version, uptime_ms: h.uptimeMs,
         backends: h.backends.map((b) => backendToWire(b.health, b.queued, b.running, b.enforces)),
+        ...(h.fleet ? { fleet: fleetToWire(h.fleet) } : {}),
       };
     }),
 

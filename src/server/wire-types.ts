@@ -36,4 +36,6 @@ export interface WireBackendHealth {
   /** Limit wire name → enforcing mechanism, '' = not enforced. */
   enforces: Record<string, string>;
 }
-export interface WireHealthStatus { serving: boolean; version: string; backends: WireBackendHealth[]; uptime_ms: number }
+export interface WireFleetMember { daemon_id: string; host: string; address: string; heartbeat_ms: number; live: boolean; free_slots: Record<string, number> }
+export interface WireFleetStatus { daemon_id: string; members: WireFleetMember[]; queue_depth: Record<string, number>; mismatches: string[]; store_reachable: boolean }
+export interface WireHealthStatus { serving: boolean; version: string; backends: WireBackendHealth[]; uptime_ms: number; fleet?: WireFleetStatus | null }

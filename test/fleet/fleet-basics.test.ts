@@ -43,6 +43,26 @@ describe('a fleet of three daemons', () => {
     for (const m of fleet.members) expect(await m.client.getTask('everywhere')).toEqual(done);
   }, 60_000);
 
+  it('reports the fleet in GetHealth on every replica: all three members live, with free slots, and the fleet queue', async () => {
+    for (const m of fleet.members) {
+      let h = await m.client.getHealth();
+      // membership is written by heartbeats: give a just-started member one round to see the others
+      for (let i = 0; i < 50 && (h.fleet?.members.filter((x) => x.live).length ?? 0) < 3; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        h = await m.client.getHealth();
+      }
+      expect(h.fleet, 'GetHealth of a fleet member carries the fleet').toBeTruthy();
+      expect(h.fleet!.store_reachable).toBe(true);
+      expect(h.fleet!.members.filter((x) => x.live)).toHaveLength(3);
+      expect(h.fleet!.members.map((x) => x.daemon_id)).toContain(h.fleet!.daemon_id);
+      for (const x of h.fleet!.members.filter((y) => y.live)) {
+        expect(Number(x.heartbeat_ms)).toBeGreaterThan(Date.now() - 60_000);
+        expect(Object.keys(x.free_slots)).toContain('native');
+      }
+      expect(Object.keys(h.fleet!.queue_depth).length).toBeGreaterThan(0);
+    }
+  }, 60_000);
+
   it('streams on replica 1 a task running on replica 3 to its result', async () => {
     const submitted = await fleet.members[2]!.client.submitTask(sleepTask('streamed', 1, 1_500));
     expect(submitted.status).toBe('RUNNING'); // replica 3 had a free slot: it took the task at once
