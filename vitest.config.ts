@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/suite-tmpdir.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
