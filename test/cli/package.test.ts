@@ -19,10 +19,18 @@ let installed = false;
 const TAG = `ari-test/image:${process.pid}`;
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: REPO, encoding: 'utf8', timeout: 1_200_000, stdio: ['ignore', 'pipe', 'pipe'] });
 let container = '';
+const danglingBefore = new Set((() => {
+  try { return sh('docker', ['images', '-q', '--filter', 'dangling=true']).split('\n').filter(Boolean); } catch { return []; }
+})());
 afterAll(() => {
   if (daemonPid) try { process.kill(daemonPid, 'SIGTERM'); } catch { /* gone */ }
   if (container) try { sh('docker', ['rm', '-f', container]); } catch { /* gone */ }
   try { sh('docker', ['rmi', TAG]); } catch { /* never built */ }
+  // the multi-stage build leaves its first stage as an untagged image: remove those that appeared during this file
+  try {
+    const stale = sh('docker', ['images', '-q', '--filter', 'dangling=true']).split('\n').filter((id) => id && !danglingBefore.has(id));
+    if (stale.length) sh('docker', ['rmi', ...stale]);
+  } catch { /* in use or gone */ }
   rmSync(dir, { recursive: true, force: true });
 });
 
