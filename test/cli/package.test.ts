@@ -24,7 +24,7 @@ const danglingBefore = new Set((() => {
 })());
 afterAll(() => {
   if (daemonPid) try { process.kill(daemonPid, 'SIGTERM'); } catch { /* gone */ }
-  if (container) try { sh('docker', ['rm', '-f', container]); } catch { /* gone */ }
+  if (container) try { sh('docker', ['rm', '-f', '-v', container]); } catch { /* gone */ }
   try { sh('docker', ['rmi', TAG]); } catch { /* never built */ }
   // the multi-stage build leaves its first stage as an untagged image: remove those that appeared during this file
   try {

@@ -81,6 +81,9 @@ output_bytes = "64KiB"
       return d.client.executeTask({ agent_id: 'hostile-docker', capability: 'run', input: JSON.stringify({ mode }), limits }).then((r) => ({ mode, r }));
     }));
     for (const { mode, r } of results) {
+      // a fork bomb is stopped by the pids limit (the agent answers) or, on a loaded host, by the memory cgroup first:
+      // an OOM kill recorded in the sandbox outranks the answer (the one classifier's order)
+      if (mode === 'forkbomb' && r.status === 'OUT_OF_MEMORY') continue;
       expect(r.status, `${mode}: ${JSON.stringify(r.error)}`).toBe(expected[mode] ?? 'COMPLETED');
       if (!expected[mode]) expect(json(r.output!)).toMatchObject({ mode, denied: true });
     }

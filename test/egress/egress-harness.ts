@@ -25,7 +25,14 @@ export interface Upstream {
 
 function handler(u: Upstream) {
   return (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://x');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      // the fuzz tests tunnel arbitrary bytes to this upstream: a request target URL cannot parse is a 400, not a crash
+      res.writeHead(400).end();
+      return;
+    }
     if (url.pathname === '/download') return download(u, url, res);
     const body: Buffer[] = [];
     req.on('data', (c: Buffer) => body.push(c));
