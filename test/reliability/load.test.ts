@@ -18,8 +18,9 @@ describe('load: 100 clients × 50 tasks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ari-load-'));
     daemon = await startChildDaemon(dir, loadDaemonToml({ uidStart: 2_200_000, storage: join(dir, 'data') }));
     const connect = () => daemon!.client();
-    // Warm up (worker threads, compiled module, first native spawns) before taking the baseline.
-    const warm = await runMathLoad(connect, { clients: 10, tasksPerClient: 10, agents: ['math', 'math-native'], runId: 'warm' });
+    // Warm up at the same concurrency as the run (worker threads, compiled module, native spawns, 100 channels and
+    // their buffers, spare instances) before taking the baseline: growth to that steady state is not a leak.
+    const warm = await runMathLoad(connect, { clients: 100, tasksPerClient: 5, agents: ['math', 'math-native'], runId: 'warm' });
     expect(warm.wrong.concat(warm.refused)).toEqual([]);
     await settle();
     const before = daemon.rssBytes();
