@@ -36,6 +36,13 @@ export interface AgentSpec {
   env: Record<string, string>;
   /** Directory the agent's config file lives in (for relative lookups, e.g. image build contexts). */
   baseDir: string;
+  /** Egress allowlist ([agents.network]); absent = no network at all, on every backend. */
+  network?: NetworkPolicy;
+}
+
+/** An egress allowlist: `HOST:PORT` entries, validated and within the operator's [network] ceiling. */
+export interface NetworkPolicy {
+  readonly allow: readonly string[];
 }
 
 /** One task as a runtime sees it: validated, limits resolved. */

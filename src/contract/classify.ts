@@ -3,8 +3,14 @@ import type { Limits } from './limits.js';
 import type { ErrorCode, ExecutionResult, TerminalStatus, Usage } from './outcome.js';
 import { parseAgentOutput, type ParsedOutput } from './agent-output.js';
 
-/** Why we ended a sandbox ourselves; the first reason recorded wins. */
-export type KillReason = 'TIMEOUT' | 'CPU_LIMIT' | 'OUTPUT_LIMIT' | 'CANCELLED';
+/** Why we ended a sandbox ourselves; the first reason recorded wins. EGRESS_*: an egress budget was crossed. */
+export type KillReason = 'TIMEOUT' | 'CPU_LIMIT' | 'OUTPUT_LIMIT' | 'EGRESS_BYTES' | 'EGRESS_CONNECTIONS' | 'CANCELLED';
+
+/** The status (and error code) a kill of ours reports. */
+const KILL_STATUS = {
+  TIMEOUT: 'TIMEOUT', CPU_LIMIT: 'CPU_LIMIT', OUTPUT_LIMIT: 'OUTPUT_LIMIT',
+  EGRESS_BYTES: 'NETWORK_LIMIT', EGRESS_CONNECTIONS: 'NETWORK_LIMIT', CANCELLED: 'CANCELLED',
+} as const satisfies Record<KillReason, TerminalStatus>;
 
 /** Everything a backend may have observed about how one execution ended. Unset = not observed. */
 export interface Observation {
@@ -37,6 +43,8 @@ export function killMessage(reason: KillReason, limits: Limits): string {
     case 'TIMEOUT': return `timed out after ${limits.timeoutMs} ms`;
     case 'CPU_LIMIT': return `CPU time limit of ${limits.cpuMillis} ms exceeded`;
     case 'OUTPUT_LIMIT': return `output exceeded ${limits.outputBytes} bytes`;
+    case 'EGRESS_BYTES': return `egress_bytes budget of ${limits.egressBytes} bytes exceeded`;
+    case 'EGRESS_CONNECTIONS': return `egress_connections budget of ${limits.egressConnections} connections exceeded`;
     case 'CANCELLED': return 'cancelled';
   }
 }
@@ -55,7 +63,7 @@ function limitHit(status: Exclude<TerminalStatus, 'COMPLETED' | 'FAILED'>, messa
  *  2. SANDBOX_ERROR: the agent never ran, so nothing it did can be reported.
  *  3. OUT_OF_MEMORY by an OOM kill: the kernel's record is the root cause; a timeout, CPU overrun, crash or even an
  *     answer printed after a child was OOM-killed are its consequences.
- *  4. Our own kill for TIMEOUT, CPU_LIMIT or OUTPUT_LIMIT — except that a refused allocation that preceded a
+ *  4. Our own kill for TIMEOUT, CPU_LIMIT, OUTPUT_LIMIT or an egress budget (NETWORK_LIMIT) — except that a refused allocation that preceded a
  *     TIMEOUT or CPU_LIMIT (a guest spinning on a failed grow burns time and CPU alike) is reported as
  *     OUT_OF_MEMORY, as the OOM kill of a process backend would be.
  *  5. OUT_OF_FUEL (after a refused allocation: OUT_OF_MEMORY).
@@ -74,7 +82,7 @@ export function classify(obs: Observation, usage: Usage, limits: Limits): Execut
     if ((obs.killedFor === 'TIMEOUT' || obs.killedFor === 'CPU_LIMIT') && obs.memoryRefused) {
       return limitHit('OUT_OF_MEMORY', oomMessage(killMessage(obs.killedFor, limits)), usage);
     }
-    return limitHit(obs.killedFor, killMessage(obs.killedFor, limits), usage);
+    return limitHit(KILL_STATUS[obs.killedFor], killMessage(obs.killedFor, limits), usage);
   }
   if (obs.fuelExhausted) {
     const message = `fuel budget of ${limits.fuel} exhausted`;

@@ -31,6 +31,9 @@ export const LIMIT_TABLE = [
   { key: 'fuel', wire: 'fuel', unit: 'count', default: 10_000_000_000, ceiling: 1_000_000_000_000, flag: 'fuel', help: 'instruction budget (wasm)', label: 'fuel' },
   { key: 'pids', wire: 'pids', unit: 'count', default: 64, ceiling: 1024, flag: 'pids', help: 'process limit (docker, native)', label: 'pids' },
   { key: 'outputBytes', wire: 'output_bytes', unit: 'bytes', default: 1024 ** 2, ceiling: 64 * 1024 ** 2, flag: 'max-output', help: 'output cap', label: 'output' },
+  // Egress budgets apply only to agents with a network policy ([agents.network]); without one there is no network.
+  { key: 'egressBytes', wire: 'egress_bytes', unit: 'bytes', default: 64 * 1024 ** 2, ceiling: 4 * 1024 ** 3, flag: 'egress-bytes', help: 'egress budget, bytes both directions (agents with a network policy)', label: 'egress' },
+  { key: 'egressConnections', wire: 'egress_connections', unit: 'count', default: 64, ceiling: 4096, flag: 'egress-connections', help: 'egress budget, upstream connections (agents with a network policy)', label: 'connections' },
 ] as const satisfies readonly LimitRow[];
 
 type Row = (typeof LIMIT_TABLE)[number];

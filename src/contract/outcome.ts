@@ -1,4 +1,5 @@
 // The outcome vocabulary every backend reports: statuses, error codes, usage and the result shape.
+import type { EgressLog } from './egress-record.js';
 
 export type TerminalStatus =
   | 'COMPLETED'
@@ -40,10 +41,14 @@ export interface Usage {
   exitCode: number;
   signal: string;
   outputBytes: number;
+  /** Bytes exchanged with allowed destinations through the egress proxy, both directions. */
+  egressBytes: number;
+  /** Upstream connections the egress proxy opened for the task. */
+  egressConnections: number;
 }
 
 export function emptyUsage(): Usage {
-  return { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0, fuelConsumed: 0, exitCode: 0, signal: '', outputBytes: 0 };
+  return { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0, fuelConsumed: 0, exitCode: 0, signal: '', outputBytes: 0, egressBytes: 0, egressConnections: 0 };
 }
 
 /** One honest shape for every way an execution ends. */
@@ -56,4 +61,6 @@ export interface ExecutionResult {
   metrics: Record<string, number>;
   /** The agent's log lines (stderr / env.log), capped; set by the task service, kept with the outcome. */
   logs?: string[];
+  /** The task's egress log (agents with a network policy); set by the task service, kept with the outcome. */
+  egress?: EgressLog;
 }

@@ -1,7 +1,7 @@
 // A task as the daemon keeps it: identity, request fingerprint, lifecycle state and, once terminal, its outcome.
 import type { ExecutionResult, TaskStatus } from '../contract/outcome.js';
 import type { Limits } from '../contract/limits.js';
-import type { RuntimeName } from '../contract/agent.js';
+import type { NetworkPolicy, RuntimeName } from '../contract/agent.js';
 import { invalid } from './domain-error.js';
 
 export interface TaskRecord {
@@ -12,6 +12,8 @@ export interface TaskRecord {
   /** Fingerprint of (agent, capability, input, requested limits): same id + other hash → ALREADY_EXISTS. */
   requestHash: string;
   limits: Limits;
+  /** The effective egress allowlist (the agent's, or the request's narrowing of it); absent = no network. */
+  network?: NetworkPolicy;
   status: TaskStatus;
   createdAt: number;
   startedAt?: number;
@@ -53,7 +55,8 @@ export interface TaskPage {
 export interface TaskUpdate {
   taskId: string;
   status: TaskStatus;
-  kind: 'status' | 'log' | 'result';
+  /** 'egress': a denied egress attempt (the message says what and why). */
+  kind: 'status' | 'log' | 'egress' | 'result';
   message: string;
   timestampMs: number;
   /** Set on the terminal update. */

@@ -1,35 +1,8 @@
 // Per-task record of every egress attempt (capped) plus plain-number counters for metrics.
 
-export type EgressDecision = 'allowed' | 'denied';
+import { EGRESS_LOG_CAP, type EgressDecision, type EgressRecord } from '../contract/egress-record.js';
 
-export type DenyReason =
-  | 'bad_request' | 'not_allowlisted' | 'dns_failed' | 'refused_address' | 'own_listener'
-  | 'sni_mismatch' | 'tls_unparseable' | 'budget_exhausted' | 'session_closed';
-
-export interface EgressRecord {
-  seq: number;
-  taskId: string;
-  startedAt: number;
-  kind: 'connect' | 'http' | 'unknown';
-  host: string;
-  port: number;
-  /** The address dialed (or the first refused one); '' when resolution never happened. */
-  address: string;
-  decision: EgressDecision;
-  /** 'allowlisted' for an allowed attempt, else a DenyReason. */
-  reason: 'allowlisted' | DenyReason;
-  detail: string;
-  /** The allow entry that admitted it. */
-  entry?: string;
-  bytesUp: number;
-  bytesDown: number;
-  durationMs: number;
-  /** Set when an allowed connection failed or ended abnormally (ECONNREFUSED, budget, session closed). */
-  error?: string;
-}
-
-/** Records kept per task; later attempts are counted in `dropped` but not kept. */
-export const EGRESS_LOG_CAP = 256;
+export { EGRESS_LOG_CAP, type DenyReason, type EgressDecision, type EgressRecord } from '../contract/egress-record.js';
 
 export interface EgressCounters {
   connections: Record<EgressDecision, number>;

@@ -2,6 +2,7 @@
 import type { ExecutionResult } from '../contract/outcome.js';
 import type { AgentSpec, ExecutionTask, RuntimeName } from '../contract/agent.js';
 import type { LimitKey } from '../contract/limits.js';
+import type { EgressEndpoint, SessionListen } from '../egress/egress-proxy.js';
 
 /**
  * Per limit, the mechanism that enforces it on a backend (shown by `ari health`), or null: not enforced there.
@@ -12,6 +13,18 @@ export type LimitEnforcement = Readonly<Record<LimitKey, string | null>>;
 export interface ExecutionHooks {
   /** A line the agent logged (stderr / env.log); capped by the runtime. */
   onLog?: (line: string) => void;
+  /**
+   * Present only when the task may use the network (its agent has a network policy). The backend opens the task's
+   * proxy endpoint where its sandbox can reach it — and nothing else — and gives the sandbox proxyEnv(endpoint).
+   * The task service closes the session after execute() returns (usage, log); a crossed budget aborts `signal`
+   * with a LimitAbort, which the backend reports through classify() as its kill reason (killReasonOf).
+   */
+  egress?: EgressGrant;
+}
+
+export interface EgressGrant {
+  /** Opens the task's one proxy endpoint (at most once per task). */
+  open(where?: SessionListen): Promise<EgressEndpoint>;
 }
 
 export interface BackendHealth {

@@ -13,7 +13,7 @@ export type SubmitFlags = {
 export const LIMIT_FLAG_OPTIONS = Object.fromEntries(LIMIT_TABLE.map((r) => [r.flag, { type: 'string' }])) as { [F in LimitFlag]: { type: 'string' } };
 
 /** The limits part of `task submit --help`, one line per row, aligned with the verb's other flags. */
-export const LIMIT_FLAGS_HELP = LIMIT_TABLE.map((r) => `  ${`--${r.flag} ${UNITS[r.unit].metavar}`.padEnd(20)}${r.help}`).join('\n');
+export const LIMIT_FLAGS_HELP = LIMIT_TABLE.map((r) => `  ${`--${r.flag} ${UNITS[r.unit].metavar}`.padEnd(26)}${r.help}`).join('\n');
 
 const FLAG_PARSERS = { duration: parseDuration, bytes: parseSize, count: parseCount } as const;
 

@@ -10,5 +10,7 @@ export function dockerEnforces(taskCgroups: boolean): LimitEnforcement {
     fuel: null, // instruction counting exists only for wasm
     pids: 'container pids cgroup',
     outputBytes: 'attach stream cap + kill',
+    egressBytes: 'egress proxy session budget',
+    egressConnections: 'egress proxy session budget',
   };
 }

@@ -8,4 +8,6 @@ export const NATIVE_ENFORCES: LimitEnforcement = {
   fuel: null, // instruction counting exists only for wasm
   pids: 'RLIMIT_NPROC + pids cgroup',
   outputBytes: 'stdout/stderr cap + kill',
+  egressBytes: 'egress proxy session budget',
+  egressConnections: 'egress proxy session budget',
 };

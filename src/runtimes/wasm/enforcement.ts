@@ -8,4 +8,6 @@ export const WASM_ENFORCES: LimitEnforcement = {
   fuel: 'instrumented fuel',
   pids: null, // a wasm guest cannot start processes
   outputBytes: 'host output cap',
+  egressBytes: 'egress proxy session budget (components, wasi:http)',
+  egressConnections: 'egress proxy session budget (components, wasi:http)',
 };
