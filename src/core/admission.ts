@@ -2,7 +2,7 @@
 import * as crypto from 'node:crypto';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Limits } from '../contract/limits.js';
-import type { AgentSpec, RuntimeName } from '../contract/agent.js';
+import type { AgentSpec, NetworkPolicy, RuntimeName } from '../contract/agent.js';
 import type { LimitEnforcement } from '../runtimes/runtime.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { invalid } from './domain-error.js';
@@ -18,6 +18,8 @@ export interface TaskSubmission {
   input: Uint8Array;
   /** Only what the client set (0 = unset). */
   limits: Partial<Limits>;
+  /** The request's `limits.network.allow`: may only narrow the agent's allowlist. Absent = the agent's list. */
+  network?: { allow: string[] };
   /** The caller's W3C trace context (gRPC metadata), so the task's span continues its trace. */
   traceparent?: string;
   tracestate?: string;
@@ -29,6 +31,8 @@ export interface AdmittedTask {
   capability: string;
   input: unknown;
   limits: Limits;
+  /** The effective egress allowlist; absent = no network. */
+  network?: NetworkPolicy;
   requestHash: string;
 }
 
