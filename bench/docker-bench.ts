@@ -115,8 +115,8 @@ export async function runDockerBench(n: number): Promise<DockerBenchRow[]> {
     return { path, p50Ms: s.p50, p99Ms: s.p99, ratioToCli: s.p50 / cli.p50, target };
   };
   return [
-    row('ExecuteTask, cold container (create/attach/start/wait/remove)', samples.cold, '≤ 0.6×'),
-    row('ExecuteTask, pooled container (pre-started, blocked on stdin)', samples.pooled, '≤ 0.25×'),
+    row('ExecuteTask, cold container (create/attach/start/wait/remove)', samples.cold, '≤ 0.5×'),
+    row('ExecuteTask, pooled container (pre-started, blocked on stdin)', samples.pooled, '≤ 0.15×'),
     row('`docker run --rm -i` (CLI, same image and limits)', samples.cli, '1×'),
   ];
 }

@@ -37,10 +37,12 @@ const all: [string, SectionFn][] = [
   ...daemonSections,
   ['deployed', await optional('./deployed/deployed-bench.js', 'deployedSection', 'Deployed wasm vs echo')],
   ['footprint', await optional('./deployed/deployed-bench.js', 'footprintSection', 'Deployed footprint')],
+  ['deployed-profile', await optional('./deployed/profile-bench.js', 'profileSection', 'Deployed wasm cost breakdown')],
   ['fuel', await optional('./fuel-kernels.js', 'fuelSection', 'Fuel instrumentation overhead')],
   ['native', await optional('./native-bench.js', 'nativeSection', 'Native sandbox latency')],
   ['docker', await optional('./docker-bench.js', 'dockerSection', 'Docker latency')],
   ['fleet', await optional('./fleet-bench.js', 'fleetSection', 'Fleet (PostgreSQL)')],
+  ['egress', await optional('./egress-bench.js', 'egressSection', 'Egress proxy')],
 ];
 
 const out: string[] = [

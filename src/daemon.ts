@@ -13,9 +13,10 @@ import type { FleetStore } from './core/fleet-store.js';
 import { resolveLimits } from './core/limits-resolver.js';
 import { Scheduler } from './core/scheduler.js';
 import { TaskService } from './core/task-service.js';
+import { TaskEgress } from './core/task-egress.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
-import { startMetricsServer } from './observability/metrics-server.js';
+import { parseHostPort, startMetricsServer } from './observability/metrics-server.js';
 import { startBackendMonitor } from './observability/backend-monitor.js';
 import { taskObserver } from './observability/task-observer.js';
 import { startTracing, tracingSettings } from './observability/tracing.js';
@@ -28,7 +29,7 @@ import { createRuntimes, RUNTIME_NAMES } from './runtimes/backends.js';
 import { AgentLoadError, type Runtime } from './runtimes/runtime.js';
 import { securityFor } from './server/auth.js';
 import { startGrpcServer } from './server/grpc-server.js';
-import { listenError, probeListen } from './server/listen-address.js';
+import { listenError, parseListen, probeListen } from './server/listen-address.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -99,11 +100,13 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
     await release();
     throw e;
   }
-  const metrics = new Metrics({ runtimes: RUNTIME_NAMES, version: VERSION, buckets: config.server.durationBuckets });
+  const metrics = new Metrics({ runtimes: RUNTIME_NAMES, version: VERSION, buckets: config.server.durationBuckets, egressAgents: config.agents.filter((a) => a.network).map((a) => a.id) });
+  // The proxy itself is built on the first task that opens a session: no network policy, no proxy.
+  const egress = new TaskEgress({ onReport: (agent, usage) => metrics.egress(agent, usage) });
   const tracing = await startTracing(tracingSettings(config.tracing), { version: VERSION, instanceId: daemonId, logger });
   const scheduler = new Scheduler(config.backends, (rt, q, r) => metrics.setQueue(rt, q, r));
   const tasks = new TaskService({
-    registry, scheduler, journal, logger, observer: taskObserver(metrics, tracing?.tasks ?? null),
+    registry, scheduler, journal, logger, egress, observer: taskObserver(metrics, tracing?.tasks ?? null),
     runtimeFor: (n) => runtimes.get(n)!,
     unavailableReason: (a) => broken.get(a.id),
     policy: { defaults: config.limits.default, max: config.limits.max, maxInputBytes: config.server.maxInputBytes, enforces: (n) => runtimes.get(n)!.enforces },
@@ -135,6 +138,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
     // Tracing first, so refused (unauthenticated) calls get their span too.
     const secured = tracing ? { ...security, interceptors: [tracingInterceptor(tracing.rpc), ...security.interceptors] } : security;
     server = await bind('gRPC', config.server.listen, () => startGrpcServer(core, config.server, secured, metrics), (s) => s.stop(0));
+    ownListener(egress, server.address);
     if (journal.fleet) fleet = await joinFleet(journal.fleet, tasks, scheduler, config, broken, server.address, logger, opened, metrics);
     monitor = await startBackendMonitor([...runtimes.values()], config.server.healthIntervalMs, logger, (h) => {
       server.health.setStatus(`ari.${h.runtime}`, h.available ? 'SERVING' : 'NOT_SERVING');
@@ -152,10 +156,13 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
     const readiness = { ready: () => ({ ready: serving, lines: monitor.current().map((h) => `${h.runtime}: ${h.available ? 'available' : `unavailable: ${h.reason}`}`) }) };
     const m = config.server.metrics;
     metricsServer = m ? await bind('metrics', m, () => startMetricsServer(metrics, m, logger, readiness), (x) => x.close()) : null;
+    if (m && metricsServer) egress.addOwnListener({ host: parseHostPort(m).host ?? '', port: metricsServer.port });
     const hl = config.server.healthListen;
     healthListener = hl ? await bind('health', hl, () => startHealthListener(server.health, hl, config.server), (x) => x.stop()) : null;
+    if (healthListener) ownListener(egress, healthListener.address);
   } catch (e) {
     for (const close of opened.reverse()) await close().catch(() => {});
+    await egress.close();
     await tracing?.shutdown().catch(() => {});
     await release();
     throw e;
@@ -172,6 +179,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
     logger.info({ inflight: tasks.inflightCount(), grace_ms: config.server.shutdownGraceMs }, 'shutting down');
     await fleet?.stop(); // claim nothing more; what runs here finishes within the grace
     await tasks.shutdown(config.server.shutdownGraceMs);
+    await egress.close(); // after the drain: each task closed its own session; this ends any left
     await server.stop(2_000);
     await metricsServer?.close();
     await healthListener?.stop();
@@ -199,6 +207,12 @@ async function joinFleet(store: FleetStore, tasks: TaskService, scheduler: Sched
   opened.push(() => member.stop());
   logger.info({ fleet_daemon_id: store.daemonId, lease_ms: store.leaseMs, uids: uidRange }, 'joined the fleet');
   return member;
+}
+
+/** A bound gRPC/health address (host:port with the real port; a unix socket is no egress destination anyway). */
+function ownListener(egress: TaskEgress, address: string): void {
+  const target = parseListen(address);
+  if ('host' in target) egress.addOwnListener(target);
 }
 
 /** Past the shutdown grace, how long the rest of the drain (server, listeners, backends) may take before a forced exit. */

@@ -3,18 +3,20 @@
 import { execFileSync } from 'node:child_process';
 import type { BenchSection } from '../run.js';
 import { fmt } from '../stats.js';
-import { rssMiB, runScript, serveDaemon } from './processes.js';
+import { cpuSpent, rssMiB, runScript, serveDaemon, threadCpuNs } from './processes.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SEQ = Number(process.env.BENCH_SEQ ?? 2000);
 const IN_FLIGHT = [1, 8, 64, 256];
 const PAR = Number(process.env.BENCH_PAR ?? 4000);
+/** Another checkout of ari (e.g. a copy taken before a change), run as a third process in the same rounds. */
+const BASELINE = process.env.BENCH_BASELINE_REPO;
 
-interface ClientReport { seq: { p50Ms: number; p99Ms: number }; par: Record<string, { throughput: number }> }
+interface ClientReport { seq: { p50Ms: number; p99Ms: number }; par: Record<string, { throughput: number }>; calls: number }
 
-const serverToml = (agents: string) => `[server]\nlisten = "127.0.0.1:{{PORT}}"\nmetrics = "127.0.0.1:{{METRICS_PORT}}"\n` +
+export const serverToml = (agents: string) => `[server]\nlisten = "127.0.0.1:{{PORT}}"\nmetrics = "127.0.0.1:{{METRICS_PORT}}"\n` +
   `[runtimes.wasm]\nworkers = 2\nconcurrency = 64\nqueue = 10000\n${agents}`;
-const wasmAgent = (id: string) => `[[agents]]\nid = "${id}"\nruntime = "wasm"\nmodule = "{{FIXTURES}}/math/math.wasm"\nmanifest = "{{FIXTURES}}/math/manifest.json"\n`;
+export const wasmAgent = (id: string) => `[[agents]]\nid = "${id}"\nruntime = "wasm"\nmodule = "{{FIXTURES}}/math/math.wasm"\nmanifest = "{{FIXTURES}}/math/manifest.json"\n`;
 
 async function load(target: string, agent: string): Promise<ClientReport> {
   const spec = IN_FLIGHT.map((n) => `${n}:${n === 1 ? Math.min(PAR, 1000) : PAR}`).join(',');
@@ -28,33 +30,49 @@ const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs)
 export async function deployedSection(): Promise<BenchSection> {
   const { line: echoAddress, child: echo } = await runScript('echo-server.ts', [], { keep: true });
   const ari = await serveDaemon(serverToml(wasmAgent('math')));
+  const base = BASELINE ? await serveDaemon(serverToml(wasmAgent('math')), { repo: BASELINE }) : undefined;
   try {
     const es: ClientReport[] = [];
     const ws: ClientReport[] = [];
+    const bs: ClientReport[] = [];
+    const cpu: { main: number; rest: number }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       es.push(await load(echoAddress, 'math'));
+      if (base) bs.push(await load(base.address, 'math'));
+      const before = threadCpuNs(ari.pid);
       ws.push(await load(ari.address, 'math'));
+      const spent = cpuSpent(ari.pid, before, threadCpuNs(ari.pid));
+      const all = [...spent.values()].reduce((a, b) => a + b, 0);
+      cpu.push({ main: (spent.get('main') ?? 0) / 1000 / ws[i]!.calls, rest: (all - (spent.get('main') ?? 0)) / 1000 / ws[i]!.calls });
     }
-    const p50 = es.map((e, i) => ws[i]!.seq.p50Ms / e.seq.p50Ms);
-    const thr = (n: number) => es.map((e, i) => ws[i]!.par[n]!.throughput / e.par[n]!.throughput);
-    const row = (name: string, xs: ClientReport[], ratio: boolean) => [
-      name, fmt(median(xs.map((x) => x.seq.p50Ms)), 3), fmt(median(xs.map((x) => x.seq.p99Ms)), 3),
-      ...IN_FLIGHT.map((n) => fmt(median(xs.map((x) => x.par[n]!.throughput)), 0)),
-      ratio ? `${fmt(median(p50))} (${range(p50)})` : '1.00',
-      ratio ? `${fmt(median(thr(64)))} (${range(thr(64))})` : '1.00',
-    ];
+    const row = (name: string, xs: ClientReport[], ratio: boolean) => {
+      const p50 = es.map((e, i) => xs[i]!.seq.p50Ms / e.seq.p50Ms);
+      const thr = es.map((e, i) => xs[i]!.par[64]!.throughput / e.par[64]!.throughput);
+      return [
+        name, fmt(median(xs.map((x) => x.seq.p50Ms)), 3), fmt(median(xs.map((x) => x.seq.p99Ms)), 3),
+        ...IN_FLIGHT.map((n) => fmt(median(xs.map((x) => x.par[n]!.throughput)), 0)),
+        ratio ? `${fmt(median(p50))} (${range(p50)})` : '1.00',
+        ratio ? `${fmt(median(thr))} (${range(thr)})` : '1.00',
+      ];
+    };
     return {
       title: 'Deployed: `ari serve` process (on-disk journal, info logs) vs bare grpc-js echo process, clients in other processes',
       headers: ['path', 'p50 ms (1 in flight)', 'p99 ms', ...IN_FLIGHT.map((n) => `req/s @${n}`), 'p50 ratio (median, range)', 'req/s @64 ratio'],
-      rows: [row('gRPC echo (own process)', es, false), row('ari serve, wasm ExecuteTask', ws, true)],
+      rows: [
+        row('gRPC echo (own process)', es, false),
+        ...(base ? [row(`ari serve, wasm ExecuteTask — baseline (${BASELINE})`, bs, true)] : []),
+        row('ari serve, wasm ExecuteTask', ws, true),
+      ],
       notes: [
         'targets (issue 12): p50 ≤ 1.3× echo, throughput at 64 in flight ≥ 0.7× echo',
         `${ROUNDS} interleaved rounds; each round: 300 warm-up, ${SEQ} sequential, then ${PAR} calls at each of ${IN_FLIGHT.join('/')} in flight (1000 at 1), one fresh client process per round and server`,
         `daemon RSS after the run: ${fmt(rssMiB(ari.pid), 1)} MiB`,
+        `daemon on-CPU µs per task (all phases of a round, /proc schedstat): main thread ${fmt(median(cpu.map((c) => c.main)), 0)}, other threads ${fmt(median(cpu.map((c) => c.rest)), 0)}`,
       ],
     };
   } finally {
     await ari.stop();
+    await base?.stop();
     echo.kill('SIGTERM');
   }
 }

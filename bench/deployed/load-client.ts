@@ -1,9 +1,9 @@
 // The deployed benchmark's load generator, a process of its own: one channel, a closed loop, a JSON line out.
-// argv: TARGET AGENT SEQ "IN_FLIGHT:COUNT,…"   (AGENT is any agent id; the echo server answers any)
+// argv: TARGET AGENT SEQ "IN_FLIGHT:COUNT,…" [WARM_UP]   (AGENT is any agent id; the echo server answers any)
 import { connectAri } from '../../src/client/ari-client.js';
 import { closedLoop } from '../stats.js';
 
-const [target, agent, seqArg, parArg] = process.argv.slice(2);
+const [target, agent, seqArg, parArg, warmArg] = process.argv.slice(2);
 const client = connectAri(target!);
 let n = 0;
 const call = async () => {
@@ -14,7 +14,8 @@ const call = async () => {
   if (r.status !== 'COMPLETED') throw new Error(`${agent}: ${r.status} ${r.error?.message}`);
 };
 await client.waitForReady(10_000);
-await closedLoop(call, 300, 8); // warm-up: JIT, channel, spare instances
+const warm = Number(warmArg ?? 300);
+if (warm > 0) await closedLoop(call, warm, 8); // warm-up: JIT, channel, spare instances
 const seq = await closedLoop(call, Number(seqArg), 1);
 const par: Record<string, { throughput: number; p50Ms: number; p99Ms: number }> = {};
 for (const spec of (parArg ?? '').split(',').filter(Boolean)) {
@@ -22,6 +23,6 @@ for (const spec of (parArg ?? '').split(',').filter(Boolean)) {
   const r = await closedLoop(call, count!, inFlight!);
   par[String(inFlight)] = { throughput: r.throughput, p50Ms: r.p50Ms, p99Ms: r.p99Ms };
 }
-process.stdout.write(`${JSON.stringify({ seq, par })}\n`);
+process.stdout.write(`${JSON.stringify({ seq, par, calls: n })}\n`);
 client.close();
 process.exit(0);

@@ -1,6 +1,6 @@
 // Process plumbing for the deployed benchmark: a free port, `ari serve` as operators run it, helpers that wait.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,17 +36,20 @@ export interface ServedDaemon { address: string; pid: number; dir: string; stop(
 
 /**
  * `ari serve` as its own process the way an operator starts it: the default on-disk journal (under a private
- * XDG_STATE_HOME), info-level JSON logs to a file, no --listen tricks beyond a free loopback port.
+ * XDG_STATE_HOME), info-level JSON logs to a file, no --listen tricks beyond a free loopback port. `nodeArgs` go to
+ * node itself (e.g. --cpu-prof for the profile run); `repo` runs another checkout (a baseline) the same way.
  */
-export async function serveDaemon(toml: string): Promise<ServedDaemon> {
+export async function serveDaemon(toml: string, opts: { nodeArgs?: string[]; repo?: string } = {}): Promise<ServedDaemon> {
+  const repo = opts.repo ?? REPO;
   const dir = mkdtempSync(join(tmpdir(), 'ari-deployed-'));
   const port = await freePort();
   const metricsPort = await freePort();
   const config = join(dir, 'ari.toml');
-  writeFileSync(config, toml.replaceAll('{{FIXTURES}}', join(REPO, 'fixtures/agents')).replaceAll('{{PORT}}', String(port)).replaceAll('{{METRICS_PORT}}', String(metricsPort)));
+  writeFileSync(config, toml.replaceAll('{{FIXTURES}}', join(repo, 'fixtures/agents')).replaceAll('{{PORT}}', String(port)).replaceAll('{{METRICS_PORT}}', String(metricsPort)));
   const log = join(dir, 'ari.log');
   const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, [join(REPO, 'bin/ari.js'), 'serve', '--config', config], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(repo, 'bin/ari.js'), 'serve', '--config', config], {
+    cwd: repo,
     env: { ...process.env, ARI_FROM_SOURCE: '1', ARI_LOG_LEVEL: 'info', XDG_STATE_HOME: join(dir, 'state') },
     stdio: ['ignore', fd, fd],
   });
@@ -65,4 +68,26 @@ export async function serveDaemon(toml: string): Promise<ServedDaemon> {
 export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** On-CPU nanoseconds of every thread of `pid` now, by thread id (with its name), from /proc/<pid>/task/<tid>/schedstat. */
+export function threadCpuNs(pid: number): Map<number, { comm: string; ns: number }> {
+  const out = new Map<number, { comm: string; ns: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      out.set(Number(tid), { comm: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(), ns });
+    } catch { /* the thread exited meanwhile */ }
+  }
+  return out;
+}
+
+/** CPU ns spent between two threadCpuNs() snapshots, summed per group: 'main' (tid = pid) or the thread's name. */
+export function cpuSpent(pid: number, before: ReturnType<typeof threadCpuNs>, after: ReturnType<typeof threadCpuNs>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [tid, a] of after) {
+    const key = tid === pid ? 'main' : a.comm;
+    out.set(key, (out.get(key) ?? 0) + a.ns - (before.get(tid)?.ns ?? 0));
+  }
+  return out;
 }

@@ -1,8 +1,9 @@
 // Human-readable and JSON renderings of the wire messages the CLI prints.
+import { egressLogOf } from '../client/ari-client.js';
 import { LIMIT_TABLE, type WireLimits } from '../contract/limits.js';
 import type { LimitUnit } from '../contract/units.js';
 import type {
-  WireFleetStatus, WireHealthStatus, WireManifest, WireTaskResponse, WireTaskUpdate, WireUsage,
+  WireFleetStatus, WireHealthStatus, WireManifest, WireTaskLimits, WireTaskResponse, WireTaskUpdate, WireUsage,
 } from '../server/wire-types.js';
 
 /** JSON bytes → value; empty → null; bytes that are not JSON come back as their text. */
@@ -19,10 +20,12 @@ function parseSchema(text: string): unknown {
 
 /** A TaskResponse as plain JSON: output parsed back to a value instead of bytes. */
 export function responseToJson(r: WireTaskResponse): Record<string, unknown> {
+  const egress = egressLogOf(r);
   return {
     task_id: r.task_id, agent_id: r.agent_id, capability: r.capability, runtime: r.runtime, status: r.status,
     output: decodeJson(r.output), error: r.error, usage: r.usage, limits: r.limits, metrics: r.metrics,
     created_at_ms: Number(r.created_at_ms || 0), started_at_ms: Number(r.started_at_ms || 0), finished_at_ms: Number(r.finished_at_ms || 0),
+    egress_log: egress.records, egress_log_dropped: egress.dropped,
   };
 }
 
@@ -117,8 +120,15 @@ export function formatBytes(n: number): string {
   return i === 0 ? `${n}B` : `${+v.toFixed(1)}${units[i]}`;
 }
 
-export function formatUsage(u: WireUsage | null): string {
+/** The usage line; `network` (or any egress) adds "egress: N bytes, M connections" below it, bytes exact. */
+export function formatUsage(u: WireUsage | null, network = false): string {
   if (!u) return 'usage: none reported';
+  const egress = network || u.egress_bytes || u.egress_connections
+    ? `\negress: ${Number(u.egress_bytes ?? 0)} bytes, ${Number(u.egress_connections ?? 0)} connections` : '';
+  return `${usageLine(u)}${egress}`;
+}
+
+function usageLine(u: WireUsage): string {
   const parts = [`wall ${formatMs(u.wall_ms)}`, `cpu ${formatMs(u.cpu_ms)}`];
   if (u.peak_memory_bytes) parts.push(`peak memory ${formatBytes(u.peak_memory_bytes)}`);
   if (u.fuel_consumed) parts.push(`fuel ${u.fuel_consumed}`);
@@ -130,17 +140,21 @@ export function formatUsage(u: WireUsage | null): string {
 
 const FORMAT_UNIT: Record<LimitUnit, (n: number) => string> = { duration: formatMs, bytes: formatBytes, count: String };
 
-/** The limits set (non-zero), in table order: "timeout 5s, memory 64MiB, …". */
-export function formatLimits(l: WireLimits | null): string {
+/** The limits set (non-zero), in table order, then the allowlist: "timeout 5s, memory 64MiB, …, network a:443 b:80". */
+export function formatLimits(l: WireTaskLimits | WireLimits | null): string {
   if (!l) return 'none';
-  return LIMIT_TABLE.filter((r) => l[r.wire]).map((r) => `${r.label} ${FORMAT_UNIT[r.unit](l[r.wire])}`).join(', ') || 'none';
+  const parts = LIMIT_TABLE.filter((r) => l[r.wire]).map((r) => `${r.label} ${FORMAT_UNIT[r.unit](l[r.wire])}`);
+  const allow = 'network' in l ? l.network?.allow ?? [] : [];
+  if (allow.length) parts.push(`network ${allow.join(' ')}`);
+  return parts.join(', ') || 'none';
 }
 
-/** One line per update: time, then the status change or the agent's log line. */
+/** One line per update: time, then the status change, the agent's log line or a denied egress attempt. */
 export function formatUpdate(u: WireTaskUpdate): string {
   const d = new Date(u.timestamp_ms || Date.now());
   const t = `${d.toTimeString().slice(0, 8)}.${String(d.getMilliseconds()).padStart(3, '0')}`;
   if (u.kind === 'log') return `${t} log    ${u.message}`;
+  if (u.kind === 'egress') return `${t} egress ${u.message}`;
   return `${t} ${u.status}${u.message ? `  ${u.message}` : ''}`;
 }
 

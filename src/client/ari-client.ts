@@ -6,7 +6,12 @@ import { loadAri } from '../server/proto.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 import { channelTarget, ROUND_ROBIN } from './targets.js';
 import type {
-  WireHealthStatus, WireLimits, WireManifest, WireTaskLogs, WireTaskResponse, WireTaskUpdate,
+  WireHealthStatus, WireLimits, WireManifest, WireNetworkPolicy, WireTaskLogs, WireTaskResponse, WireTaskUpdate,
+} from '../server/wire-types.js';
+
+/** The wire shapes the methods below return, for callers that only import the client. */
+export type {
+  WireEgressRecord, WireNetworkPolicy, WireTaskLimits, WireTaskResponse, WireTaskUpdate, WireUsage,
 } from '../server/wire-types.js';
 
 /** PEM contents, or a path to a PEM file. */
@@ -46,7 +51,13 @@ export interface TaskRequestInit {
   capability: string;
   /** JSON text or bytes; sent as given. */
   input: Buffer | string;
-  limits?: Partial<WireLimits>;
+  /** Numeric limits (0 / absent = the agent's) and `network.allow`, which may only narrow the agent's allowlist. */
+  limits?: Partial<WireLimits> & { network?: WireNetworkPolicy };
+}
+
+/** A response's egress log; a response built by hand (not decoded) may omit the fields: none kept, none dropped. */
+export function egressLogOf(r: WireTaskResponse): { records: NonNullable<WireTaskResponse['egress_log']>; dropped: number } {
+  return { records: r.egress_log ?? [], dropped: Number(r.egress_log_dropped ?? 0) };
 }
 
 /** A request the daemon refused (it never became a task): the gRPC status name plus the server's details. */

@@ -7,9 +7,11 @@ import { backendNamed, isBackendName, RUNTIME_NAMES } from '../runtimes/backends
 import { ConfigError, existingFile, resolvePath, str, strMap, table } from './config-reader.js';
 import { checkUnderCeiling, readLimits } from './limits-config.js';
 import { readManifest } from './manifest.js';
+import { readAgentNetwork } from './network-config.js';
+import type { AllowEntry } from '../egress/policy.js';
 
 /** The keys every agent has, whatever its runtime (the schema's common part uses the same list). */
-export const COMMON_AGENT_KEYS = ['id', 'runtime', 'manifest', 'limits', 'env'] as const;
+export const COMMON_AGENT_KEYS = ['id', 'runtime', 'manifest', 'limits', 'env', 'network'] as const;
 const ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;
 
 function manifestAt(path: string, at: string): AgentManifest {
@@ -21,7 +23,8 @@ function manifestAt(path: string, at: string): AgentManifest {
   }
 }
 
-export function readAgent(value: unknown, index: number, baseDir: string, max: Limits): AgentSpec {
+/** `network`: the operator's [network] ceiling (undefined: none, so no agent may have a network policy). */
+export function readAgent(value: unknown, index: number, baseDir: string, max: Limits, network?: readonly AllowEntry[]): AgentSpec {
   const at0 = `agents[${index}]`;
   // Read id and runtime first, so later errors can name the agent.
   const loose = table(value, at0, Object.keys((value ?? {}) as object));
@@ -40,5 +43,7 @@ export function readAgent(value: unknown, index: number, baseDir: string, max: L
   // A limit the backend can never enforce would be silently ignored on every task: refused here, where it is written.
   const unenforced = unenforcedLimits(limits, backend.enforces);
   if (unenforced.length) throw new ConfigError(`${at}.limits: ${unenforcedLimitsMessage(runtime, unenforced)}`);
-  return backend.readAgent({ table: t, at, baseDir, base: { id, manifest, limits, env: strMap(t, 'env', at), baseDir } });
+  const policy = readAgentNetwork(t.network, at, network);
+  const base = { id, manifest, limits, env: strMap(t, 'env', at), baseDir, ...(policy ? { network: policy } : {}) };
+  return backend.readAgent({ table: t, at, baseDir, base });
 }

@@ -6,12 +6,13 @@ import type { AgentSpec } from '../contract/agent.js';
 import type { Limits } from '../contract/limits.js';
 import { readAgent } from './agent-config.js';
 import { ConfigError, table, type Table } from './config-reader.js';
+import type { AllowEntry } from '../egress/policy.js';
 
 /**
  * Each included file holds only [[agents]] tables (paths relative to that file), so an include can add agents
  * but never silently change the daemon's server, limits or auth. Includes do not nest.
  */
-export function includedAgents(files: string[], baseDir: string, max: Limits, firstIndex: number): AgentSpec[] {
+export function includedAgents(files: string[], baseDir: string, max: Limits, firstIndex: number, network?: readonly AllowEntry[]): AgentSpec[] {
   const out: AgentSpec[] = [];
   for (const f of files) {
     const path = resolve(baseDir, f);
@@ -24,7 +25,7 @@ export function includedAgents(files: string[], baseDir: string, max: Limits, fi
     const t = table(doc, `include ${JSON.stringify(f)} (${path})`, ['agents']);
     const list = t.agents ?? [];
     if (!Array.isArray(list)) throw new ConfigError(`${path}: agents: expected [[agents]] tables`);
-    for (const a of list) out.push(readAgent(a, firstIndex + out.length, dirname(path), max));
+    for (const a of list) out.push(readAgent(a, firstIndex + out.length, dirname(path), max, network));
   }
   return out;
 }

@@ -21,13 +21,22 @@ function limitsSchema(description: string): Schema {
   return { ...limitsTableSchema(), description };
 }
 
+/** [network] and [agents.network]: one `allow` list of HOST:PORT entries (checked further by src/egress/policy.ts). */
+function networkSchema(description: string): Schema {
+  const entry = { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^\\s:\\[\\]]+):[0-9]{1,5}$', description: 'HOST:PORT — a DNS name, *.suffix wildcard, IPv4 or [IPv6] literal' };
+  return { ...obj({ allow: { type: 'array', minItems: 1, items: entry, description: 'allowed destinations' } }, description), required: ['allow'] };
+}
+
 /** The [runtimes.<name>] keys every backend has; the readers' key list is this object's keys. */
 const SCHEDULING_SCHEMA = { concurrency: int('tasks running at once', 1), queue: int('tasks waiting beyond those running') };
 export const SCHEDULING_KEYS: readonly string[] = Object.keys(SCHEDULING_SCHEMA);
 
 /** One [[agents]] shape per registered backend: the common keys plus its own, and `runtime` naming it. */
 function agentSchemas(): Schema[] {
-  const common = { id: str('agent id'), manifest: str('manifest JSON file'), env: { type: 'object', additionalProperties: { type: 'string' } } };
+  const common = {
+    id: str('agent id'), manifest: str('manifest JSON file'), env: { type: 'object', additionalProperties: { type: 'string' } },
+    network: networkSchema('egress allowlist of this agent (within [network] allow); absent = no network at all'),
+  };
   return BACKENDS.map((b) => {
     // Only the limits this backend can enforce: config refuses the others (agent-config.ts).
     const all = limitsSchema(`this agent's limits (under [limits.max]; only those the ${b.name} backend enforces)`);
@@ -59,6 +68,7 @@ export function configSchema(): Schema {
         duration_buckets: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, description: 'agent_task_duration_seconds buckets (s)' },
       }),
       limits: obj({ default: limitsSchema('limits a task gets when it sets none'), max: limitsSchema('operator ceiling') }),
+      network: networkSchema('operator egress ceiling: every [agents.network] entry must fall within it'),
       runtimes: obj(Object.fromEntries(BACKENDS.map((b) => [b.name, obj({ ...SCHEDULING_SCHEMA, ...b.settingsSchema })]))),
       storage: { type: 'object', description: 'where outcomes are kept (path = SQLite directory, url = PostgreSQL fleet)' },
       auth: obj({

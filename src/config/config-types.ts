@@ -66,6 +66,8 @@ export interface Config {
   source: string;
   server: ServerConfig;
   limits: { default: Limits; max: Limits };
+  /** [network] allow: the operator's egress ceiling (canonical entries); absent = no agent may have network. */
+  network?: { allow: readonly string[] };
   backends: BackendConfigs;
   storage: StorageConfig;
   auth: AuthConfig;

@@ -13,6 +13,8 @@ import type { Config } from './config-types.js';
 import { SCHEDULING_KEYS } from './config-schema.js';
 import type { SchedulingConfig } from '../contract/backend-config.js';
 import { readLimitsSection } from './limits-config.js';
+import { readNetworkCeiling } from './network-config.js';
+import { entryText } from '../egress/policy.js';
 import { parseBytes, parseDurationMs } from './units.js';
 
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/default.toml', import.meta.url));
@@ -55,7 +57,7 @@ export function parseConfig(text: string, source: string, baseDir: string, fallb
   } catch (e) {
     throw new ConfigError(`${source}: invalid TOML: ${(e as Error).message}`);
   }
-  const root = table(doc, source, ['include', 'server', 'limits', 'runtimes', 'storage', 'auth', 'tracing', 'agents']);
+  const root = table(doc, source, ['include', 'server', 'limits', 'network', 'runtimes', 'storage', 'auth', 'tracing', 'agents']);
   const s = table(root.server, 'server', ['listen', 'metrics', 'socket_mode', 'shutdown_grace', 'max_request_bytes', 'max_input_bytes', 'max_list_page', 'keepalive', 'max_connection_age', 'handshake_timeout', 'max_connections', 'max_connections_per_peer', 'health_listen', 'health_interval', 'duration_buckets']);
   const tr = table(root.tracing, 'tracing', ['endpoint', 'service_name']);
   const limits = readLimitsSection(root.limits);
@@ -63,11 +65,12 @@ export function parseConfig(text: string, source: string, baseDir: string, fallb
   const st = table(root.storage, 'storage', ['path', 'retain_count', 'retain', 'url', 'daemon_id', 'lease', 'poll']);
   const au = table(root.auth, 'auth', ['tokens', 'tls_cert', 'tls_key', 'client_ca', 'insecure']);
   const path = (v: unknown, at: string) => (v === undefined ? undefined : resolve(baseDir, str({ v }, 'v', at)));
+  const network = readNetworkCeiling(root.network);
   const agentsRaw = root.agents ?? [];
   if (!Array.isArray(agentsRaw)) throw new ConfigError('agents: expected [[agents]] tables');
   const agents = [
-    ...agentsRaw.map((a, i) => readAgent(a, i, baseDir, max)),
-    ...includedAgents(strList(root, 'include', source) ?? [], baseDir, max, agentsRaw.length),
+    ...agentsRaw.map((a, i) => readAgent(a, i, baseDir, max, network)),
+    ...includedAgents(strList(root, 'include', source) ?? [], baseDir, max, agentsRaw.length, network),
   ];
   const ids = new Set<string>();
   for (const a of agents) {
@@ -96,6 +99,7 @@ export function parseConfig(text: string, source: string, baseDir: string, fallb
     },
     tracing: { endpoint: optStr(tr, 'endpoint', 'tracing'), serviceName: optStr(tr, 'service_name', 'tracing') },
     limits,
+    ...(network ? { network: { allow: network.map(entryText) } } : {}),
     backends: readBackends(root.runtimes, st.url ? { fleetSeed: `${hostname()}:${st.daemon_id ?? st.path ?? source}` } : {}),
     storage: {
       path: st.path === '' ? null : path(st.path, 'storage.path') ?? fallback.storagePath ?? null,

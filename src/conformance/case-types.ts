@@ -63,6 +63,8 @@ export interface CaseSpec {
   expect(o: Observation, probe: HostProbe): Verdict | Promise<Verdict>;
   /** Run a good task beside the hostile one (default true). */
   concurrentGood?: boolean;
+  /** Before each hostile task: set up what it aims at (the egress rows' upstream); a throw fails the cell. */
+  prepare?(probe: HostProbe): Promise<void>;
 }
 
 /** NOT_CONFIGURED: the target does not host the case's agents; neither passed nor failed (own exit code). */

@@ -5,6 +5,7 @@ import type { CaseCall, CaseSpec, NotApplicable, Observation, Verdict } from './
 import type { HostProbe } from './host-probe.js';
 import { CONTAINMENT_CASES } from './cases-containment.js';
 import { DOCKER_CASES } from './cases-docker.js';
+import { EGRESS_CASES } from './cases-egress.js';
 import { OUTPUT_CASES } from './cases-output.js';
 import { WASM_BULK_CASES } from './cases-wasm-bulk.js';
 import { cancelledWithinBound, fail, fmtBytes, fmtCount, leaksSecret, missing, outcome, outputField, timedOutWithinBound } from './expect.js';
@@ -266,4 +267,5 @@ export const CASES: readonly CaseSpec[] = [
   ...DOCKER_CASES,
   ...OUTPUT_CASES,
   ...WASM_BULK_CASES,
+  ...EGRESS_CASES,
 ];

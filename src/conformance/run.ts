@@ -17,6 +17,8 @@ export const CONFORMANCE_HELP = `Usage: ari conformance [--target ADDR] [--backe
   does not host their agents ("not configured": never counted as passed); 2 usage; 3 the target could not
   be reached. To host the suite's agents, add one line to the daemon's config:
     include = ["<ari>/fixtures/conformance/conformance-agents.toml"]
+  and for the egress rows also "<ari>/fixtures/conformance/egress-agents.toml" with the [network] ceiling it names
+  (the rows' upstream listens on 127.0.0.1:28613 on this host).
 
   --target ADDR        test a running daemon (it must host the agents of fixtures/conformance/ari.toml);
                        default: start a daemon in this process from --config

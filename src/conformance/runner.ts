@@ -70,7 +70,8 @@ export class MatrixRunner {
     if (!b.available) return { result: 'UNAVAILABLE', observed: 'unavailable', detail: b.reason };
     const wanted = [call.agent, ...(spec.concurrentGood === false ? [] : [GOOD_AGENT(b.name)])].filter((a) => !hosted.has(a));
     if (wanted.length) {
-      return { result: 'NOT_CONFIGURED', observed: 'not configured', agent: call.agent, detail: `the target does not host ${wanted.join(', ')}: add include = ["<ari>/fixtures/conformance/conformance-agents.toml"] to its config` };
+      const file = wanted.some((a) => a.includes('-egress')) ? 'egress-agents.toml"] and the [network] ceiling that file names' : 'conformance-agents.toml"]';
+      return { result: 'NOT_CONFIGURED', observed: 'not configured', agent: call.agent, detail: `the target does not host ${wanted.join(', ')}: add include = ["<ari>/fixtures/conformance/${file} to its config` };
     }
     try {
       return await this.runCell(spec, b.name, call);
@@ -82,6 +83,7 @@ export class MatrixRunner {
   private async runCell(spec: CaseSpec, backend: Backend, call: CaseCall): Promise<CellReport> {
     const { probe } = this.o;
     probe.reset();
+    await spec.prepare?.(probe);
     const sampler = backend === 'native' && probe.hostChecks ? new ProcessSampler(probe.options.scope) : null;
     const hostile = this.execute(backend, call.agent, call.capability ?? 'run', call.input?.(probe) ?? {}, call.cancelAfterMs);
     let good: Promise<GoodTaskResult> | undefined;

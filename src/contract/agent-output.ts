@@ -87,6 +87,7 @@ export function storableOutcome(result: ExecutionResult): ExecutionResult {
     ?? (result.error && typeof result.error.message !== 'string' ? 'a non-string error message' : undefined)
     ?? unstorable(result.metrics ?? {}, 2);
   if (!why) return result;
-  return { ...failed('BAD_OUTPUT', `agent result cannot be stored: it contains ${why}`), usage: result.usage };
+  // The egress audit log is the daemon's record (not the agent's), always storable: kept whatever the agent returned.
+  return { ...failed('BAD_OUTPUT', `agent result cannot be stored: it contains ${why}`), usage: result.usage, ...(result.egress ? { egress: result.egress } : {}) };
 }
 

@@ -8,6 +8,7 @@ import type { AgentRegistry } from './agent-registry.js';
 import { invalid } from './domain-error.js';
 import { checkJsonDepth } from './json-depth.js';
 import { resolveLimits } from './limits-resolver.js';
+import { EgressPolicyError, entryText, narrow, parseAllowList } from '../egress/policy.js';
 
 export interface TaskSubmission {
   /** Client's idempotency key; generated when empty. */
@@ -72,6 +73,23 @@ function parseInput(bytes: Uint8Array): unknown {
   }
 }
 
+/**
+ * The task's effective allowlist: the agent's, or the request's narrowing of it (canonical, sorted for the hash).
+ * An empty request list narrows to nothing: no network (also accepted for an agent without a policy, where it asks
+ * for what it already has). A request cannot give network to an agent without a policy.
+ */
+function effectiveNetwork(agent: AgentSpec, request: TaskSubmission['network']): NetworkPolicy | undefined {
+  if (!request) return agent.network;
+  if (request.allow.length === 0) return undefined;
+  if (!agent.network) throw invalid(`agent ${JSON.stringify(agent.id)} has no network policy: limits.network cannot be set for it`);
+  try {
+    const allow = narrow(parseAllowList(agent.network.allow), parseAllowList(request.allow)).map(entryText).sort();
+    return allow.length ? { allow } : undefined;
+  } catch (e) {
+    throw e instanceof EgressPolicyError ? invalid(`limits.network.allow: ${e.message}`) : e;
+  }
+}
+
 export function admit(sub: TaskSubmission, registry: AgentRegistry, policy: AdmissionPolicy): AdmittedTask {
   if (sub.taskId !== '' && !TASK_ID.test(sub.taskId)) {
     throw invalid(`task_id ${JSON.stringify(sub.taskId.slice(0, 140))} is invalid: 1–128 characters of letters, digits and . _ : @ -`);
@@ -85,6 +103,9 @@ export function admit(sub: TaskSubmission, registry: AgentRegistry, policy: Admi
   const input = parseInput(sub.input);
   registry.validateInput(agent.id, sub.capability, input);
   const limits = resolveLimits(policy.defaults, policy.max, agent.limits, sub.limits, { name: agent.runtime, enforces: policy.enforces(agent.runtime) });
-  const requestHash = sha256Hex(canonical([agent.id, sub.capability, input, Object.fromEntries(Object.entries(sub.limits).filter(([, v]) => v))]));
-  return { taskId: sub.taskId || randomUUID(), agent, capability: sub.capability, input, limits, requestHash };
+  const network = effectiveNetwork(agent, sub.network);
+  // The request's own list joins the fingerprint only when set, so the hashes of requests without one are unchanged.
+  const asked = [agent.id, sub.capability, input, Object.fromEntries(Object.entries(sub.limits).filter(([, v]) => v))];
+  const requestHash = sha256Hex(canonical(sub.network ? [...asked, { network: network?.allow ?? [] }] : asked));
+  return { taskId: sub.taskId || randomUUID(), agent, capability: sub.capability, input, limits, ...(network ? { network } : {}), requestHash };
 }

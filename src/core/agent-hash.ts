@@ -10,7 +10,15 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** Per spec object: every task of an agent records its hash, and canonicalising a manifest costs more than a trivial task. */
+const cache = new WeakMap<AgentSpec, string>();
+
 /** Paths are left out on purpose: the same agent installed at another place on another host is the same agent. */
 export function agentHash(a: AgentSpec): string {
-  return createHash('sha256').update(canonical([a.id, a.runtime, a.manifest, a.limits, a.env])).digest('hex').slice(0, 32);
+  let h = cache.get(a);
+  if (h === undefined) {
+    h = createHash('sha256').update(canonical([a.id, a.runtime, a.manifest, a.limits, a.env])).digest('hex').slice(0, 32);
+    cache.set(a, h);
+  }
+  return h;
 }

@@ -61,6 +61,19 @@ export interface TaskRow {
   result: string | null;
 }
 
+/**
+ * The limits column also carries the task's egress allowlist, as `network` beside the limits (no schema change);
+ * a record without one writes exactly the limits, as before.
+ */
+export function limitsColumn(r: Pick<TaskRecord, 'limits' | 'network'>): string {
+  return JSON.stringify(r.network ? { ...r.limits, network: r.network.allow } : r.limits);
+}
+
+function fromLimitsColumn(text: string): Pick<TaskRecord, 'limits' | 'network'> {
+  const { network, ...limits } = JSON.parse(text) as Limits & { network?: string[] };
+  return network ? { limits, network: { allow: network } } : { limits };
+}
+
 export function toRow(r: TaskRecord): TaskRow {
   return {
     task_id: r.taskId,
@@ -68,7 +81,7 @@ export function toRow(r: TaskRecord): TaskRow {
     runtime: r.runtime,
     capability: r.capability,
     request_hash: r.requestHash,
-    limits: JSON.stringify(r.limits),
+    limits: limitsColumn(r),
     status: r.status,
     created_at: r.createdAt,
     started_at: r.startedAt ?? null,
@@ -84,7 +97,7 @@ export function fromRow(row: TaskRow): TaskRecord {
     runtime: row.runtime as RuntimeName,
     capability: row.capability,
     requestHash: row.request_hash,
-    limits: JSON.parse(row.limits) as Limits,
+    ...fromLimitsColumn(row.limits),
     status: row.status as TaskStatus,
     createdAt: row.created_at,
   };

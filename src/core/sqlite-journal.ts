@@ -1,10 +1,12 @@
 // The durable Journal of one daemon: one SQLite database (WAL) per data directory, so outcomes survive a restart or crash.
+// Writes of one event-loop turn share one transaction (journal-batch.ts); inserts and outcomes settle after its commit.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { emptyUsage, type ExecutionResult } from '../contract/outcome.js';
 import { DomainError } from './domain-error.js';
+import { WriteBatch } from './journal-batch.js';
 import type { InsertOutcome, Journal } from './journal.js';
 import { fromRow, migrate, toRow, type TaskRow } from './journal-schema.js';
 import { pageToken, parsePageToken, type NewTask, type TaskPage, type TaskQuery, type TaskRecord } from './task-record.js';
@@ -33,7 +35,7 @@ function restartedResult(r: TaskRecord, now: number): ExecutionResult {
   };
 }
 
-type StatementName = 'get' | 'insert' | 'running' | 'finish' | 'unfinished' | 'pruneAge' | 'pruneCount';
+type StatementName = 'get' | 'insert' | 'running' | 'finish' | 'finishReturning' | 'unfinished' | 'pruneAge' | 'pruneCount';
 
 /** better-sqlite3 is synchronous; the async methods keep the Journal contract every store shares. */
 export class SqliteJournal implements Journal {
@@ -43,6 +45,7 @@ export class SqliteJournal implements Journal {
   /** Outcomes the disk refused (full, I/O error): still answered by this process, logged loudly. */
   private readonly unsaved = new Map<string, TaskRecord>();
   private readonly timer?: NodeJS.Timeout;
+  private readonly batch: WriteBatch;
 
   constructor(private readonly opts: SqliteJournalOptions) {
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
@@ -70,11 +73,14 @@ export class SqliteJournal implements Journal {
         ON CONFLICT (task_id) DO NOTHING`),
       running: this.db.prepare(`UPDATE tasks SET status = 'RUNNING', started_at = ? WHERE task_id = ? AND finished_at IS NULL`),
       finish: this.db.prepare('UPDATE tasks SET status = ?, result = ?, finished_at = ? WHERE task_id = ? AND finished_at IS NULL'),
+      // The final record in the same statement: no read after the write when this outcome is the first.
+      finishReturning: this.db.prepare('UPDATE tasks SET status = ?, result = ?, finished_at = ? WHERE task_id = ? AND finished_at IS NULL RETURNING *'),
       unfinished: this.db.prepare('SELECT * FROM tasks WHERE finished_at IS NULL ORDER BY created_at'),
       pruneAge: this.db.prepare('DELETE FROM tasks WHERE finished_at IS NOT NULL AND finished_at < ?'),
       pruneCount: this.db.prepare(`DELETE FROM tasks WHERE task_id IN (
         SELECT task_id FROM tasks WHERE finished_at IS NOT NULL ORDER BY finished_at DESC, task_id DESC LIMIT -1 OFFSET ?)`),
     };
+    this.batch = new WriteBatch(this.db);
     this.prune(Date.now());
     const every = opts.pruneIntervalMs ?? 60_000;
     if (every > 0) {
@@ -84,40 +90,48 @@ export class SqliteJournal implements Journal {
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
+    this.batch.flush();
     return this.read(taskId);
   }
 
-  async insert(task: NewTask): Promise<InsertOutcome> {
-    try {
-      if (this.stmt.insert.run(toRow(task.record)).changes === 1) return { inserted: true, record: { ...task.record } };
-    } catch (e) {
+  /** Settles once the task is committed: a client is told "accepted" only for a task the journal holds. */
+  insert(task: NewTask): Promise<InsertOutcome> {
+    return this.batch.add({
+      run: () => (this.stmt.insert.run(toRow(task.record)).changes === 1
+        ? { inserted: true, record: { ...task.record } }
+        : { inserted: false, record: this.read(task.record.taskId)! }),
       // Not recorded = not accepted: the client gets a retryable refusal, never an untracked task.
-      throw new DomainError('UNAVAILABLE', `cannot record the task: ${(e as Error).message}`);
-    }
-    return { inserted: false, record: this.read(task.record.taskId)! };
+      onError: (e) => { throw new DomainError('UNAVAILABLE', `cannot record the task: ${(e as Error).message}`); },
+    });
   }
 
+  /** Not awaited for its commit: nothing is answered on it, and a crash before it leaves the task QUEUED (recovered alike). */
   async markRunning(taskId: string, startedAt: number): Promise<void> {
-    try {
-      this.stmt.running.run(startedAt, taskId);
-    } catch (e) {
-      this.opts.logger?.error({ err: e, task_id: taskId }, 'journal: cannot record RUNNING');
-    }
+    this.batch.addQuietly({
+      run: () => { this.stmt.running.run(startedAt, taskId); },
+      onError: (e) => { this.opts.logger?.error({ err: e, task_id: taskId }, 'journal: cannot record RUNNING'); },
+    });
   }
 
-  async finish(taskId: string, result: ExecutionResult, finishedAt: number): Promise<TaskRecord | undefined> {
-    try {
-      this.stmt.finish.run(result.status, JSON.stringify(result), finishedAt, taskId);
-    } catch (e) {
-      // The task did run: keep its outcome for this process so a retry by id cannot run it twice.
-      this.opts.logger?.error({ err: e, task_id: taskId }, 'journal: cannot record the outcome; kept in memory only');
-      const r = this.read(taskId);
-      if (r) this.unsaved.set(taskId, { ...r, status: result.status, result, finishedAt });
-    }
-    return this.read(taskId);
+  /** Settles once the outcome is committed, so an answered outcome survives a SIGKILL. */
+  finish(taskId: string, result: ExecutionResult, finishedAt: number): Promise<TaskRecord | undefined> {
+    return this.batch.add({
+      run: () => {
+        const row = this.stmt.finishReturning.get(result.status, JSON.stringify(result), finishedAt, taskId) as TaskRow | undefined;
+        return row && !this.unsaved.has(taskId) ? fromRow(row) : this.read(taskId);
+      },
+      onError: (e) => {
+        // The task did run: keep its outcome for this process so a retry by id cannot run it twice.
+        this.opts.logger?.error({ err: e, task_id: taskId }, 'journal: cannot record the outcome; kept in memory only');
+        const r = this.read(taskId);
+        if (r) this.unsaved.set(taskId, { ...r, status: result.status, result, finishedAt });
+        return this.read(taskId);
+      },
+    });
   }
 
   async list(q: TaskQuery): Promise<TaskPage> {
+    this.batch.flush();
     const after = parsePageToken(q.pageToken);
     const where: string[] = [];
     const args: unknown[] = [];
@@ -133,6 +147,7 @@ export class SqliteJournal implements Journal {
 
   /** Everything unfinished belongs to a previous daemon (the lock guarantees no other is live). */
   async recoverInterrupted(now: number): Promise<TaskRecord[]> {
+    this.batch.flush();
     return this.db.transaction(() => {
       const rows = this.stmt.unfinished.all() as TaskRow[];
       return rows.map((row) => {
@@ -147,6 +162,7 @@ export class SqliteJournal implements Journal {
   /** Drops finished tasks older than retainMs, then all but the newest retainCount; unfinished ones stay. */
   prune(now: number): number {
     try {
+      this.batch.flush();
       return this.db.transaction(() =>
         this.stmt.pruneAge.run(now - this.opts.retainMs).changes + this.stmt.pruneCount.run(this.opts.retainCount).changes)();
     } catch (e) {
@@ -157,7 +173,10 @@ export class SqliteJournal implements Journal {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.batch.flush();
+      this.db.close();
+    }
   }
 
   private read(taskId: string): TaskRecord | undefined {

@@ -12,6 +12,7 @@ import { DomainError, notFound } from './domain-error.js';
 import type { ClaimedTask, TaskNotice } from './fleet-store.js';
 import type { Journal } from './journal.js';
 import type { Scheduler } from './scheduler.js';
+import type { TaskEgress } from './task-egress.js';
 import { isTerminal, type TaskPage, type TaskQuery, type TaskRecord, type TaskUpdate } from './task-record.js';
 import { UpdateBus, type UpdateListener } from './update-bus.js';
 
@@ -38,6 +39,8 @@ export interface TaskServiceDeps {
   policy: AdmissionPolicy;
   logger: Logger;
   observer?: TaskObserver;
+  /** The daemon's egress proxy, for tasks with a network policy (src/core/task-egress.ts). */
+  egress?: TaskEgress;
 }
 
 /** A task this daemon runs (or queues locally): the handles to abort it and to answer its waiters. */
@@ -71,9 +74,9 @@ export class TaskService {
     if (!this.accepting) throw new DomainError('UNAVAILABLE', 'the daemon is shutting down');
     const task = admit(sub, this.deps.registry, this.deps.policy);
     const reason = this.deps.unavailableReason(task.agent);
-    // A known id answers its task even when the agent is unavailable here. A shared store's insert finds a known id
-    // itself (one round trip less); a generated id is new by construction.
-    if (sub.taskId !== '' && (reason || !this.fleet)) {
+    // A known id answers its task even when the agent is unavailable here or its queue is full. Otherwise the insert
+    // finds a known id itself (no read before every write); a generated id is new by construction.
+    if (sub.taskId !== '' && reason) {
       const existing = await this.deps.journal.get(task.taskId);
       if (existing) return this.same(existing, task);
     }
@@ -81,13 +84,20 @@ export class TaskService {
     const { scheduler } = this.deps;
     const runtime = task.agent.runtime;
     const fleet = this.fleet;
-    // In a fleet the receiving daemon runs the task at once when it has a free slot; otherwise it waits for any claim loop.
-    const claimed = fleet ? scheduler.reserve(runtime, 1) === 1 : (scheduler.admit(runtime), false);
+    let claimed: boolean;
+    try {
+      // In a fleet the receiving daemon runs the task at once when it has a free slot; otherwise it waits for any claim loop.
+      claimed = fleet ? scheduler.reserve(runtime, 1) === 1 : (scheduler.admit(runtime), false);
+    } catch (e) {
+      const existing = sub.taskId !== '' ? await this.deps.journal.get(task.taskId) : undefined;
+      if (existing) return this.same(existing, task);
+      throw e;
+    }
     const now = Date.now();
     const record: TaskRecord = {
       taskId: task.taskId, agentId: task.agent.id, runtime, capability: task.capability,
       requestHash: task.requestHash, limits: task.limits, status: claimed ? 'RUNNING' : 'QUEUED', createdAt: now,
-      ...(claimed ? { startedAt: now } : {}),
+      ...(task.network ? { network: task.network } : {}), ...(claimed ? { startedAt: now } : {}),
     };
     let out;
     try {
@@ -111,7 +121,8 @@ export class TaskService {
   /** Runs a task this daemon's claim loop took from the fleet queue (one reserved slot is consumed). */
   runClaimed(c: ClaimedTask): void {
     const agent = this.deps.registry.get(c.record.agentId);
-    const task: AdmittedTask = { taskId: c.record.taskId, agent, capability: c.record.capability, input: c.input, limits: c.record.limits, requestHash: c.record.requestHash };
+    const task: AdmittedTask = { taskId: c.record.taskId, agent, capability: c.record.capability, input: c.input, limits: c.record.limits,
+      ...(c.record.network ? { network: c.record.network } : {}), requestHash: c.record.requestHash };
     const done = this.startLocal(task, c.record, true);
     void done.then((r) => this.settle(r));
   }
@@ -270,7 +281,10 @@ export class TaskService {
       this.publish(record, 'status', 'running');
     }
     const startedAt = Date.now();
-    if (this.deps.logger.isLevelEnabled('info')) log().info({ capability: task.capability, limits: task.limits }, 'task started');
+    // The task's own fields, not a child logger: one object per line instead of a logger per task.
+    if (this.deps.logger.isLevelEnabled('info')) {
+      this.deps.logger.info({ task_id: task.taskId, agent_id: task.agent.id, runtime: task.agent.runtime, capability: task.capability, limits: task.limits }, 'task started');
+    }
     let result: ExecutionResult;
     const traceparent = this.deps.observer?.started(record);
     const logs: string[] = [];
@@ -278,17 +292,21 @@ export class TaskService {
       if (logs.length < KEPT_LOG_LINES) logs.push(line.length > KEPT_LOG_LINE_CHARS ? `${line.slice(0, KEPT_LOG_LINE_CHARS)}…` : line);
       this.publish(record, 'log', line);
     };
+    // Only a task with a network policy gets a grant (nothing is built on the hot path of the others).
+    const egress = task.network && this.deps.egress?.begin({ taskId: task.taskId, agentId: task.agent.id, network: task.network, limits: task.limits },
+      { abort: (reason) => l.controller.abort(reason), denied: (message) => this.publish(record, 'egress', message) });
     try {
       result = await this.deps.runtimeFor(task.agent.runtime).execute(
         task.agent,
         { taskId: task.taskId, agentId: task.agent.id, capability: task.capability, input: task.input, limits: task.limits, traceparent },
         signal,
-        { onLog },
+        egress ? { onLog, egress: egress.grant } : { onLog },
       );
     } catch (e) {
       log().error({ err: e }, 'runtime failed to execute the task');
       result = { status: 'FAILED', error: { code: 'SANDBOX_ERROR', message: `sandbox error: ${(e as Error).message}` }, usage: { ...emptyUsage(), wallMs: Date.now() - startedAt }, metrics: {} };
     }
+    if (egress) result = await egress.end(result);
     if (logs.length) result = { ...result, logs };
     await this.finish(record, result, log);
   }
@@ -324,7 +342,9 @@ export class TaskService {
     this.local.delete(record.taskId);
     const seconds = (now - (record.startedAt ?? record.createdAt)) / 1000;
     this.deps.observer?.finished(final, seconds);
-    if (this.deps.logger.isLevelEnabled('info')) log().info({ status: result.status, error: result.error, usage: result.usage }, 'task finished');
+    if (this.deps.logger.isLevelEnabled('info')) {
+      this.deps.logger.info({ task_id: record.taskId, agent_id: record.agentId, runtime: record.runtime, status: result.status, error: result.error, usage: result.usage }, 'task finished');
+    }
     this.publish(final, 'result', final.status.toLowerCase());
     l?.resolve(final);
     const w = this.waiting.get(record.taskId);

@@ -33,6 +33,11 @@ export interface SessionListen {
    * network namespace and handed over by IPC (docs/egress.md); it is closed with the session.
    */
   adopt?: Server;
+  /**
+   * Admits a client by its peer address (e.g. only the task's container on a shared network); a pending answer
+   * holds the connection (paused) until it is known. Refused peers are closed unseen: no record, nothing counted.
+   */
+  acceptPeer?: (address: string) => boolean | Promise<boolean>;
 }
 
 export interface EgressEndpoint { host: string; port: number; url: string; socketPath?: string }
@@ -127,7 +132,12 @@ export class EgressProxy {
     srv.on('connection', (socket: Socket) => {
       // An adopted server was made without our options: apply them per socket.
       if (adopted) { socket.pause(); socket.allowHalfOpen = true; }
-      void onClient(socket);
+      if (!where.acceptPeer) return void onClient(socket);
+      socket.on('error', () => undefined);
+      Promise.resolve(where.acceptPeer(socket.remoteAddress ?? '')).then(
+        (ok) => (ok && !socket.destroyed ? void onClient(socket) : socket.destroy()),
+        () => socket.destroy(),
+      );
     });
     srv.maxConnections = where.maxClients ?? 256;
     srv.on('error', () => undefined);

@@ -77,6 +77,12 @@ export function parseEntry(text: string): AllowEntry {
   }
 }
 
+/** The canonical spelling of an entry (lowercase name, canonical IP, bracketed IPv6): what config and records keep. */
+export function entryText(e: AllowEntry): string {
+  const host = e.kind === 'wildcard' ? `*.${e.host}` : e.kind === 'ip' && e.host.includes(':') ? `[${e.host}]` : e.host;
+  return `${host}:${e.port}`;
+}
+
 /** Parses a whole list; duplicates (same canonical form) collapse to one. */
 export function parseAllowList(texts: readonly string[]): AllowEntry[] {
   const seen = new Map<string, AllowEntry>();

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import type { LookupAddress } from 'node:dns';
 import type { DenyReason, EgressCounters, EgressRecord } from './audit-log.js';
 import { parseClientHello } from './client-hello.js';
-import { countedPipe, forwardCounted } from './counted-pipe.js';
+import { CountedReader, countedPipe, forwardCounted } from './counted-pipe.js';
 import { checkDestination, type ListenerAddress } from './destination-check.js';
 import { canonicalIp } from './ip-literal.js';
 import { matches, parseTarget, type Target } from './policy.js';
@@ -75,16 +75,18 @@ async function tunnelPrefix(client: Socket, req: ProxyRequest, target: Target, c
   return buf;
 }
 
-function dial(ip: string, port: number, ms: number): Promise<Socket> {
+/** Connects to the checked address; its reads go through `reader` (the download direction) from the start. */
+function dial(ip: string, port: number, ms: number, reader: CountedReader): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: ip, port, allowHalfOpen: true });
+    const s = connect({ host: ip, port, allowHalfOpen: true, noDelay: true, onread: reader.onread });
+    reader.attach(s);
     const timer = setTimeout(() => s.destroy(new Error('connect timeout')), ms);
     s.once('connect', () => { clearTimeout(timer); s.off('error', reject); resolve(s); });
     s.once('error', (e) => { clearTimeout(timer); reject(e); });
   });
 }
 
-function splice(client: Socket, upstream: Socket, first: Buffer, session: EgressSession, record: EgressRecord, ctx: ProxyContext): void {
+function splice(client: Socket, upstream: Socket, down: CountedReader, first: Buffer, session: EgressSession, record: EgressRecord, ctx: ProxyContext): void {
   session.track(upstream);
   upstream.on('error', () => undefined);
   let closed = 0;
@@ -93,7 +95,7 @@ function splice(client: Socket, upstream: Socket, first: Buffer, session: Egress
   upstream.once('close', done);
   if (first.length && !forwardCounted(first, upstream, 'up', session, record, ctx.counters) && session.ended) return;
   countedPipe(client, upstream, 'up', session, record, ctx.counters);
-  countedPipe(upstream, client, 'down', session, record, ctx.counters);
+  down.start();
 }
 
 interface Attempt { client: Socket; req: ProxyRequest; record: EgressRecord; tunnelOpen: boolean }
@@ -128,7 +130,8 @@ async function decideAndForward(a: Attempt, session: EgressSession, ctx: ProxyCo
   ctx.counters.connections.allowed++;
   session.opened(record);
   let upstream: Socket;
-  try { upstream = await dial(ip, target.port, ctx.timeouts.connectMs); }
+  const down = new CountedReader(client, 'down', session, record, ctx.counters);
+  try { upstream = await dial(ip, target.port, ctx.timeouts.connectMs, down); }
   catch (e) {
     record.error = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     session.finished(record);
@@ -136,7 +139,7 @@ async function decideAndForward(a: Attempt, session: EgressSession, ctx: ProxyCo
     return;
   }
   if (session.ended || client.destroyed) { upstream.destroy(); session.finished(record); return; }
-  splice(client, upstream, first, session, record, ctx);
+  splice(client, upstream, down, first, session, record, ctx);
 }
 
 function deny(client: Socket, record: EgressRecord, d: Denied, tunnelOpen: boolean, session: EgressSession, ctx: ProxyContext): void {
@@ -153,6 +156,7 @@ function deny(client: Socket, record: EgressRecord, d: Denied, tunnelOpen: boole
 
 export async function handleClient(client: Socket, session: EgressSession, ctx: ProxyContext): Promise<void> {
   client.on('error', () => undefined);
+  client.setNoDelay(true);
   session.track(client);
   if (client.destroyed) return;
   const head = await readUntil(client, Buffer.alloc(0), (b) => b.indexOf(HEAD_END) >= 0, { maxBytes: MAX_PREFIX_BYTES, timeoutMs: ctx.timeouts.headMs });

@@ -18,6 +18,37 @@ function snakeKeys(v: unknown): unknown {
 }
 
 const CAMEL_KEY = /"[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*":/;
+const UPPER = /[A-Z]/;
+
+/**
+ * snake_case keys of a log call's fields before pino serialises them (plain objects and arrays only: errors and
+ * other instances go to their serializers untouched), so the line needs no parse-and-rewrite afterwards. Returns
+ * `v` itself when nothing changes.
+ */
+function snakeFields(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const mapped = v.map(snakeFields);
+    return mapped.some((x, i) => x !== v[i]) ? mapped : v;
+  }
+  if (!v || typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) return v;
+  let out: Record<string, unknown> | undefined;
+  const src = v as Record<string, unknown>;
+  for (const k in src) {
+    const x = snakeFields(src[k]);
+    if (out || x !== src[k] || UPPER.test(k)) (out ??= copyUpTo(src, k))[UPPER.test(k) ? snake(k) : k] = x;
+  }
+  return out ?? v;
+}
+
+/** The keys of `src` before `stop`, as they are (they needed no change). */
+function copyUpTo(src: Record<string, unknown>, stop: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k in src) {
+    if (k === stop) break;
+    out[k] = src[k];
+  }
+  return out;
+}
 
 /**
  * One normal form for every line: snake_case keys as on the wire, and each key once (pino writes a child's
@@ -43,7 +74,7 @@ export function createLogger(level = process.env.ARI_LOG_LEVEL ?? 'info', format
     level,
     base: { svc: 'ari', pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: { level: (label) => ({ level: label }), log: (o) => snakeFields(o) as Record<string, unknown> },
     hooks: { streamWrite: normalise },
   };
   if (format === 'pretty') {

@@ -13,7 +13,12 @@ export interface MetricsOptions {
   version?: string;
   buckets?: readonly number[];
   defaultMetrics?: boolean;
+  /** Agents with a network policy: their egress counters exist (at 0) from the start. */
+  egressAgents?: readonly string[];
 }
+
+/** A task's egress at session close (src/egress/session.ts EgressUsage; only these fields are counted). */
+export interface EgressTally { egressConnections: number; denied: number; bytesUp: number; bytesDown: number }
 
 type L = 'agent' | 'runtime' | 'capability';
 
@@ -32,6 +37,8 @@ export class Metrics {
   private readonly fleetMembers: Gauge;
   private readonly connectionsOpenGauge: Gauge;
   private readonly connectionsRejected: Counter<'reason'>;
+  private readonly egressConnections: Counter<'agent' | 'decision'>;
+  private readonly egressBytes: Counter<'agent' | 'direction'>;
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -61,6 +68,13 @@ export class Metrics {
       help: 'gRPC connections closed by the guard: max_connections, max_connections_per_peer, handshake_timeout, bad_preface',
       labelNames: ['reason'], registers,
     });
+    this.egressConnections = new Counter({
+      name: 'ari_egress_connections_total', help: 'Egress attempts through the proxy: allowed (an upstream connection opened) or denied', labelNames: ['agent', 'decision'], registers,
+    });
+    this.egressBytes = new Counter({
+      name: 'ari_egress_bytes_total', help: 'Bytes exchanged with allowed egress destinations: up (sent by the agent) or down', labelNames: ['agent', 'direction'], registers,
+    });
+    for (const agent of opts.egressAgents ?? []) this.egress(agent, { egressConnections: 0, denied: 0, bytesUp: 0, bytesDown: 0 });
     const info = new Gauge({ name: 'ari_build_info', help: 'Always 1; the labels say which ari runs', labelNames: ['version', 'node_version'], registers });
     info.set({ version: opts.version ?? 'unknown', node_version: process.version }, 1);
     // A gauge that appears only after the first task makes absent() alerts and dashboards lie; start at 0.
@@ -99,6 +113,14 @@ export class Metrics {
   setFleet(queueDepth: Record<string, number>, liveMembers: number): void {
     for (const [runtime, n] of Object.entries(queueDepth)) this.fleetQueueDepth.set({ runtime }, n);
     this.fleetMembers.set(liveMembers);
+  }
+
+  /** Counted once per task, from its usage when its egress session closes. */
+  egress(agent: string, u: EgressTally): void {
+    this.egressConnections.inc({ agent, decision: 'allowed' }, u.egressConnections);
+    this.egressConnections.inc({ agent, decision: 'denied' }, u.denied);
+    this.egressBytes.inc({ agent, direction: 'up' }, u.bytesUp);
+    this.egressBytes.inc({ agent, direction: 'down' }, u.bytesDown);
   }
 
   setBackendUp(runtime: string, up: boolean): void {

@@ -7,17 +7,31 @@ export type { WireLimits } from '../contract/limits.js';
 export interface WireUsage {
   wall_ms: number; cpu_ms: number; peak_memory_bytes: number; fuel_consumed: number;
   exit_code: number; signal: string; output_bytes: number;
+  egress_bytes: number; egress_connections: number;
 }
+/** ari.v1.NetworkPolicy: "HOST:PORT" entries. */
+export interface WireNetworkPolicy { allow: string[] }
+/** The Limits message: the table's numeric rows plus the optional allowlist (null / absent = none set). */
+export type WireTaskLimits = WireLimits & { network?: WireNetworkPolicy | null };
+/** A request's limits as decoded: 64-bit fields arrive as decimal strings (see loadAriServer). */
+export type WireLimitsIn = { [K in keyof WireLimits]?: number | string | null } & { network?: { allow?: unknown } | null };
 export interface WireTaskRequest {
-  /** Decoded with 64-bit fields as strings (see loadAriServer). */
-  task_id: string; agent_id: string; capability: string; input: Buffer; limits?: { [K in keyof WireLimits]?: number | string | null } | null;
+  task_id: string; agent_id: string; capability: string; input: Buffer; limits?: WireLimitsIn | null;
+}
+/** ari.v1.EgressRecord: one egress attempt ('' for an unset entry / error). */
+export interface WireEgressRecord {
+  seq: number; started_at_ms: number; kind: string; host: string; port: number; address: string;
+  decision: string; reason: string; detail: string; entry: string;
+  bytes_up: number; bytes_down: number; duration_ms: number; error: string;
 }
 export interface WireTaskResponse {
   task_id: string; agent_id: string; runtime: string; status: TaskStatus | 'TASK_STATUS_UNSPECIFIED';
   output: Buffer; error: { code: string; message: string } | null; usage: WireUsage | null;
-  metrics: Record<string, number>; limits: WireLimits | null; capability: string;
+  metrics: Record<string, number>; limits: WireTaskLimits | null; capability: string;
   /** ms since the epoch; 0 = not yet. */
   created_at_ms?: number; started_at_ms?: number; finished_at_ms?: number;
+  /** The kept egress attempts (at most EGRESS_LOG_CAP) and how many more were counted but not kept. */
+  egress_log?: WireEgressRecord[]; egress_log_dropped?: number;
 }
 export interface WireListTasksRequest {
   agent_id: string; status: TaskStatus | 'TASK_STATUS_UNSPECIFIED'; since_ms: number | string; page_size: number; page_token: string;
@@ -29,7 +43,7 @@ export interface WireTaskUpdate {
 export interface WireCapability { name: string; description: string; schema: string }
 export interface WireManifest {
   id: string; name: string; version: string; description: string; runtime: string;
-  capabilities: WireCapability[]; requirements: Record<string, string>; limits: WireLimits | null;
+  capabilities: WireCapability[]; requirements: Record<string, string>; limits: WireTaskLimits | null;
 }
 export interface WireBackendHealth {
   runtime: string; available: boolean; reason: string; features: Record<string, string>; queued: number; running: number;

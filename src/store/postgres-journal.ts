@@ -7,7 +7,7 @@ import { DomainError } from '../core/domain-error.js';
 import { joinConflict } from '../core/fleet-checks.js';
 import type { ClaimedTask, FleetStore, HostedAgent, Member, MemberInfo, TaskNotice } from '../core/fleet-store.js';
 import type { InsertOutcome, Journal } from '../core/journal.js';
-import { fromRow, type TaskRow } from '../core/journal-schema.js';
+import { fromRow, limitsColumn, type TaskRow } from '../core/journal-schema.js';
 import { pageToken, parsePageToken, type NewTask, type TaskPage, type TaskQuery, type TaskRecord } from '../core/task-record.js';
 import { isOutage, storeUnavailable } from './pg-errors.js';
 import { PgListener } from './pg-listener.js';
@@ -96,7 +96,7 @@ export class PostgresJournal implements Journal, FleetStore {
 
   async insert(task: NewTask): Promise<InsertOutcome> {
     const r = task.record;
-    const { rowCount } = await this.q(SQL.insert, [r.taskId, r.agentId, task.agentHash, r.runtime, r.capability, r.requestHash, JSON.stringify(r.limits),
+    const { rowCount } = await this.q(SQL.insert, [r.taskId, r.agentId, task.agentHash, r.runtime, r.capability, r.requestHash, limitsColumn(r),
       JSON.stringify(task.input ?? null), r.status, r.createdAt, r.startedAt ?? null, task.claimedBy ?? null, this.opts.leaseMs, task.queueMax ?? 2 ** 31]);
     if (rowCount === 1) return { inserted: true, record: { ...r } };
     const existing = await this.get(r.taskId);

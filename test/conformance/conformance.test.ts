@@ -22,8 +22,9 @@ type Agent = Record<string, unknown> & { id: string; runtime: string; limits?: R
 /** The bundled conformance config with paths made absolute, so a modified copy can live in a temp dir. */
 function weakenedConfig(weaken: (agent: (id: string) => Agent) => void): string {
   const base = dirname(CONFORMANCE_CONFIG);
-  const doc = parse(readFileSync(CONFORMANCE_CONFIG, 'utf8')) as { agents: Agent[] };
+  const doc = parse(readFileSync(CONFORMANCE_CONFIG, 'utf8')) as { agents: Agent[]; include?: string[] };
   const abs = (p: unknown) => (typeof p === 'string' && !isAbsolute(p) ? resolve(base, p) : p);
+  if (doc.include) doc.include = doc.include.map((f) => abs(f) as string);
   for (const a of doc.agents) {
     for (const key of ['module', 'manifest', 'build']) if (a[key] !== undefined) a[key] = abs(a[key]);
     if (a.runtime === 'native') a.command = (a.command as string[]).map((c, i) => (i === 0 ? abs(c) as string : c));

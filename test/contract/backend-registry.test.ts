@@ -10,24 +10,16 @@ import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { COMMON_AGENT_KEYS } from '../../src/config/agent-config.js';
 import { configSchema, SCHEDULING_KEYS } from '../../src/config/config-schema.js';
-import { parseConfig } from '../../src/config/load-config.js';
 import { BACKENDS as CONFORMANCE_BACKENDS, KILL_BOUND_MS } from '../../src/conformance/case-types.js';
 import { CEILING_LIMITS, DEFAULT_LIMITS, LIMIT_KEYS } from '../../src/contract/limits.js';
 import { BACKENDS, backendNamed, createRuntimes, RUNTIME_NAMES } from '../../src/runtimes/backends.js';
+import { configAt } from '../helpers/config-at.js';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const names = BACKENDS.map((b) => b.name);
 const dir = mkdtempSync(join(tmpdir(), 'ari-registry-'));
 writeFileSync(join(dir, 'm.json'), JSON.stringify({ name: 'M', capabilities: [{ name: 'run' }] }));
-const load = (text: string) => parseConfig(text, 'test.toml', dir);
-const error = (text: string): string => {
-  try {
-    load(text);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('the config should have been refused');
-};
+const { load, error } = configAt(dir);
 
 describe('every registered backend', () => {
   it('has a unique lower-case name and lives in its own folder, src/runtimes/<name>/backend.ts', () => {

@@ -64,6 +64,22 @@ export function journalContract(name: string, open: () => Promise<Journal>): voi
       await expect(j.list({ limit: 1, pageToken: '!!!' })).rejects.toThrow(/page_token/);
     });
 
+    it('keeps a task\'s egress allowlist and its egress log; a task without one stays without', async () => {
+      const j = await fresh();
+      const r: TaskRecord = { ...record('net', 5000), network: { allow: ['api.example.com:443', '*.example.org:443', '[2001:db8::1]:8443'] } };
+      expect(await j.insert(newTask(r))).toEqual({ inserted: true, record: r });
+      await j.insert(newTask(record('plain', 4000)));
+      expect(await j.get('net')).toEqual(r);
+      const egress = { records: [{ seq: 1, taskId: 'net', startedAt: 5100, kind: 'connect' as const, host: 'api.example.com', port: 443, address: '203.0.113.9',
+        decision: 'allowed' as const, reason: 'allowlisted' as const, detail: '', entry: 'api.example.com:443', bytesUp: 517, bytesDown: 4096, durationMs: 12 }], dropped: 2 };
+      const result: ExecutionResult = { ...done(1), usage: { ...emptyUsage(), egressBytes: 4613, egressConnections: 1 }, egress };
+      const final = await j.finish('net', result, 5200);
+      expect(final).toEqual({ ...r, status: 'COMPLETED', finishedAt: 5200, result });
+      expect(await j.get('net')).toEqual(final);
+      expect((await j.list({ limit: 10 })).records).toEqual([final, record('plain', 4000)]);
+      expect(await j.get('plain')).not.toHaveProperty('network');
+    });
+
     it('keeps large outputs, logs and unicode intact', async () => {
       const j = await fresh();
       const output = { text: 'ünï😀'.repeat(10_000), nested: [{ a: [1, 2, { b: null }] }] };

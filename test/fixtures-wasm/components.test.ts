@@ -10,7 +10,7 @@ import { runCommand, transpileComponent } from './component-host.js';
 
 const COMP = join(FIXTURES, 'components');
 const TASK = JSON.stringify({ task_id: 'c', capability: 'arithmetic', input: { operation: 'multiply', operands: [7, 6] } });
-const WASI_COMMAND_IMPORTS = /^wasi:(cli|io|filesystem|clocks|random|sockets)\//;
+const WASI_COMMAND_IMPORTS = /^wasi:(cli|io|filesystem|clocks|random|sockets|http)\//;
 
 /**
  * Runs a component's entry point in a worker (transpiled here, imported there as plain JS, with a
@@ -48,7 +48,7 @@ describe('component fixtures', () => {
   const files = readdirSync(COMP).filter((f) => f.endsWith('.wasm')).sort();
 
   it('are all components (layer 1 header), none a core module', () => {
-    expect(files).toEqual(['file-open-command.wasm', 'loop-command.wasm', 'loop-task.wasm', 'math-command.wasm', 'math-task.wasm',
+    expect(files).toEqual(['file-open-command.wasm', 'http-probe-command.wasm', 'loop-command.wasm', 'loop-task.wasm', 'math-command.wasm', 'math-task.wasm',
       'memory-bomb-command.wasm', 'socket-probe-command.wasm', 'stdout-flood-command.wasm']);
     for (const f of files) expect([...readFileSync(join(COMP, f)).subarray(0, 8)]).toEqual([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]);
   });

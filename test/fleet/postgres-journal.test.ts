@@ -29,6 +29,15 @@ describe('PostgresJournal as a fleet store', () => {
     expect((await js[3]!.get('x'))?.taskId).toBe('x');
   });
 
+  it('a claimed task carries its egress allowlist, so the claiming replica runs it with the same network', async () => {
+    const url = await pgsrv.createDatabase('claimnet');
+    const [a, b] = [await open(url, 'a'), await open(url, 'b')];
+    const network = { allow: ['api.example.com:443', '203.0.113.7:8080'] };
+    await a.insert({ ...newTask({ ...record('net1'), network }), queueMax: 10 });
+    const [c] = await b.claim('wasm', [{ agentId: 'math', agentHash: 'agent-hash' }], 1);
+    expect(c!.record).toMatchObject({ taskId: 'net1', status: 'RUNNING', network, limits: record('net1').limits });
+  });
+
   it('claims each queued task once across replicas, oldest first, only for the same agent fingerprint', async () => {
     const url = await pgsrv.createDatabase('claims');
     const [a, b] = [await open(url, 'a'), await open(url, 'b')];

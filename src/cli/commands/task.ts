@@ -9,16 +9,19 @@ import {
 import {
   decodeJson, formatFailure, formatOutput, formatUpdate, formatUsage, responseToJson, updateToJson,
 } from '../format.js';
+import { formatEgressLog, hasEgress } from '../format-egress.js';
+import { egressLogOf } from '../../client/ari-client.js';
 import { onInterrupt } from '../interrupt.js';
 import { restateLimitError } from '../limit-errors.js';
 import { didYouMean } from '../suggest.js';
 import { LIST_HELP, LOGS_HELP, runList, runLogs } from './task-list.js';
-import { buildTaskRequest, LIMIT_FLAG_OPTIONS, LIMIT_FLAGS_HELP } from './task-request.js';
+import { ALLOW_FLAG_HELP, buildTaskRequest, LIMIT_FLAG_OPTIONS, LIMIT_FLAGS_HELP } from './task-request.js';
 
 export const TASK_VERBS = ['submit', 'get', 'cancel', 'watch', 'list', 'logs'] as const;
 
 export const TASK_HELP = `Usage: ari task <submit|get|cancel|watch|list|logs> ...
-  submit --agent ID --capability CAP --input JSON [limits] [--watch]   run a task, print its result
+  submit --agent ID --capability CAP --input JSON [limits] [--allow HOST:PORT]... [--watch]
+                                                                  run a task, print its result
   get ID                                                          print a task's outcome
   cancel ID                                                       cancel a queued or running task
   watch ID                                                        stream a task's updates until it ends
@@ -33,7 +36,8 @@ export const SUBMIT_HELP = `Usage: ari task submit --agent ID --capability CAP -
   --task-id ID        idempotency key: the same id and request run once and return the same outcome
                       (default: a new UUID, printed on stderr as "task <id>")
 ${LIMIT_FLAGS_HELP}
-  --watch             submit, stream status changes and log lines, then print the result
+${ALLOW_FLAG_HELP}
+  --watch             submit, stream status changes, log lines and denied egress attempts, then print the result
   --cancel-on-interrupt   Ctrl-C cancels the task (default: Ctrl-C leaves it running and says how to cancel it)
 Limits may only tighten the agent's own. Durations: 250ms, 5s, 2m, 1h (bare number = ms).
 Sizes: ${SIZE_RULES}.
@@ -42,31 +46,40 @@ Exit status: 0 completed, 1 task did not complete, 2 usage error, 3 request refu
 ${CLIENT_FLAGS_HELP}`;
 
 const ID_VERBS: Record<string, string> = {
-  get: 'print the outcome of a task (or its current status)',
+  get: 'print the outcome of a task (or its current status); for a task with a network policy, its egress\n'
+    + '  usage and egress log (seq, decision, kind, host:port, address, reason, bytes up/down, ms, error) on stderr',
   cancel: 'cancel a queued or running task (a finished task is left as it is)',
-  watch: 'stream a task\'s status changes and log lines, then print its result',
+  watch: 'stream a task\'s status changes, log lines and denied egress attempts ("egress ..."), then print its result',
 };
 export const ID_HELP = (verb: string) => `Usage: ari task ${verb} ID [-o json]\n  ${ID_VERBS[verb]}\n${CLIENT_FLAGS_HELP}`;
 
 export const SUBMIT_OPTIONS = {
   ...CLIENT_OPTIONS,
   agent: { type: 'string' }, capability: { type: 'string' }, input: { type: 'string' },
-  'task-id': { type: 'string' }, ...LIMIT_FLAG_OPTIONS,
+  'task-id': { type: 'string' }, ...LIMIT_FLAG_OPTIONS, allow: { type: 'string', multiple: true },
   watch: { type: 'boolean' }, 'cancel-on-interrupt': { type: 'boolean' },
 } as const;
 
 const isTerminal = (status: string) => (TERMINAL_STATUSES as readonly string[]).includes(status);
 const exitFor = (r: WireTaskResponse) => (r.status === 'COMPLETED' ? EXIT.OK : EXIT.NOT_COMPLETED);
 
-/** Prints an outcome and maps it to the exit status: 0 only for COMPLETED. */
-export function reportResult(r: WireTaskResponse, json: boolean, io: Io): number {
+/**
+ * Prints an outcome and maps it to the exit status: 0 only for COMPLETED. `details` (task get) adds, for a task
+ * with egress, its usage and egress log on stderr: stdout stays the output alone, for scripts.
+ */
+export function reportResult(r: WireTaskResponse, json: boolean, io: Io, details = false): number {
+  const egress = hasEgress(r);
   if (json) io.out(JSON.stringify(responseToJson(r), null, 2));
-  else if (r.status === 'COMPLETED') io.out(formatOutput(decodeJson(r.output)));
-  else if (!isTerminal(r.status)) io.out(`${r.status}  task ${r.task_id}`);
+  else if (r.status === 'COMPLETED') {
+    io.out(formatOutput(decodeJson(r.output)));
+    if (details && egress) io.err(formatUsage(r.usage, true));
+  } else if (!isTerminal(r.status)) io.out(`${r.status}  task ${r.task_id}`);
   else {
     io.err(`task ${r.task_id} ${formatFailure(r)}`);
-    io.err(formatUsage(r.usage));
+    io.err(formatUsage(r.usage, egress));
   }
+  const log = egressLogOf(r);
+  if (!json && details && (log.records.length || log.dropped)) io.err(formatEgressLog(log.records, log.dropped));
   return exitFor(r);
 }
 
@@ -141,7 +154,7 @@ async function byId(verb: string, argv: string[], io: Io): Promise<number> {
   const client = clientFrom(values);
   const off = verb === 'watch' ? interruptible(client, id!, false, io) : () => {};
   try {
-    if (verb === 'get') return reportResult(await client.getTask(id!), json, io);
+    if (verb === 'get') return reportResult(await client.getTask(id!), json, io, true);
     if (verb === 'watch') return await follow(client, id!, json, io);
     const r = await client.cancelTask(id!);
     if (json) io.out(JSON.stringify(responseToJson(r), null, 2));

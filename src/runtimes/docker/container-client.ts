@@ -28,6 +28,23 @@ export interface ContainerState {
   error: string;
   /** Host-backed mounts (volumes, binds); tmpfs mounts are not listed. */
   mounts: { type: string; destination: string }[];
+  /** The container's IPv4 address on each network it is attached to (by network name). */
+  addresses: Record<string, string>;
+}
+
+/** A user network of ours (the egress network): its bridge interface on the host and its gateway address. */
+export interface NetworkFacts {
+  id: string;
+  name: string;
+  gateway: string;
+  labels: Record<string, string>;
+}
+
+export interface NetworkCreateSpec {
+  name: string;
+  labels: Record<string, string>;
+  /** Driver options (com.docker.network.bridge.*). */
+  options: Record<string, string>;
 }
 
 /** What prepare() needs of an image: its immutable id (what tasks run) and its declared VOLUMEs. */
@@ -68,6 +85,11 @@ export interface ContainerClient {
   remove(id: string): Promise<void>;
   /** Containers (any state) carrying this label (`key` or `key=value`). */
   listByLabel(label: string): Promise<ContainerSummary[]>;
+  /** An `--internal` bridge network (no route out of the host), IPv4 only. */
+  createNetwork(spec: NetworkCreateSpec): Promise<NetworkFacts>;
+  /** A network already gone is not an error. */
+  removeNetwork(id: string): Promise<void>;
+  networksByLabel(label: string): Promise<NetworkFacts[]>;
   imageExists(ref: string): Promise<boolean>;
   /** The image's id and declared volumes, or undefined when the engine has no such image. */
   inspectImage(ref: string): Promise<ImageFacts | undefined>;

@@ -2,6 +2,7 @@
 import type { ContainerClient, ContainerCreateSpec, ContainerIo } from './container-client.js';
 import type { TaskCgroup } from '../../sandbox/docker/task-cgroup.js';
 import type { KillReason } from '../../contract/classify.js';
+import { killReasonOf } from '../../contract/abort-reason.js';
 
 export type Sink = (chunk: Buffer) => void;
 
@@ -45,14 +46,16 @@ export class ContainerSession {
     let id: string | undefined;
     let io: ContainerIo | undefined;
     try {
-      id = await client.create(spec);
+      const created = (id = await client.create(spec));
+      // The three round trips that must precede start, at once (one engine round trip instead of three).
+      const [state, attached, watched] = await Promise.allSettled([client.inspect(created), client.attach(created), client.watchExit(created)]);
+      if (attached.status === 'fulfilled') io = attached.value;
+      const { mounts } = settled(state);
+      const { exited } = settled(watched);
       // Tmpfs masks every declared VOLUME; anything host-backed that still appears (an engine that creates the
       // anonymous volume anyway) is refused before the agent runs.
-      const hostBacked = (await client.inspect(id)).mounts;
-      if (hostBacked.length) throw new Error(`the engine gave the container host-backed mounts (${hostBacked.map((m) => `${m.type} at ${m.destination}`).join(', ')}): refused`);
-      io = await client.attach(id);
-      const { exited } = await client.watchExit(id);
-      const session = new ContainerSession(id, client, io, cgroup, exited);
+      if (mounts.length) throw new Error(`the engine gave the container host-backed mounts (${mounts.map((m) => `${m.type} at ${m.destination}`).join(', ')}): refused`);
+      const session = new ContainerSession(created, client, settled(attached), cgroup, exited);
       await client.start(id);
       return session;
     } catch (e) {
@@ -75,13 +78,37 @@ export class ContainerSession {
 
   /**
    * Whether the kernel OOM-killed anything in the container, the agent or a child of it: the fenced parent's
-   * record where the kernel keeps one (v2); else, only when the limit was reached at all, the engine's OOMKilled
-   * (set from the container cgroup's OOM event, which precedes the kill, so it does not trail the exit).
+   * record where the kernel keeps one (v2); else, only when the limit was reached at all, the container's own
+   * cgroup's count (v1), or once runc deleted that, the engine's OOMKilled (set from the container cgroup's OOM
+   * event, which precedes the kill, so it does not trail the exit).
    */
   async oomKilled(memoryLimit: number): Promise<boolean> {
     if (this.cgroup && this.cgroup.oomKills() > 0) return true;
     if (this.cgroup && !this.cgroup.limitReached(memoryLimit)) return false;
+    // v1: the kernel's own count, in the container's cgroup, which outlives the exit until runc deletes the task.
+    const own = this.cgroup?.containerOomKills(this.id);
+    if (own !== undefined) return own > 0;
     return (await this.client.inspect(this.id).catch(() => undefined))?.oomKilled === true;
+  }
+
+  /**
+   * After the exit: resolves once `complete()` holds (checked now and after each further output chunk), both
+   * streams ended, or `graceMs` passed. The exit status can be known before the last output has arrived.
+   */
+  outputSettled(complete: () => boolean, graceMs: number): Promise<void> {
+    if (complete()) return Promise.resolve();
+    let check = () => {};
+    let timer: NodeJS.Timeout | undefined;
+    return new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs).unref();
+      // Registered after route(): the chunk is already in the task's buffer when this runs.
+      check = () => { if (complete()) resolve(); };
+      this.io.stdout.on('data', check);
+      void this.drained.then(() => resolve());
+    }).finally(() => {
+      clearTimeout(timer);
+      this.io.stdout.off('data', check);
+    });
   }
 
   /** Routes output to the task (replaying what arrived early) and gives the container its whole CPU back. */
@@ -127,14 +154,19 @@ export class ContainerSession {
   }
 }
 
+function settled<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
+}
+
 /** A cold container, or why the task ended while it was starting (the caller's cancel, or the deadline). */
 export function startedOrEnded(opening: Promise<ContainerSession>, signal: AbortSignal, deadline: number): Promise<ContainerSession | KillReason> {
-  if (signal.aborted) return Promise.resolve('CANCELLED');
+  if (signal.aborted) return Promise.resolve(killReasonOf(signal));
   let timer: NodeJS.Timeout | undefined;
   let onAbort = () => {};
   const ended = new Promise<KillReason>((resolve) => {
     timer = setTimeout(() => resolve('TIMEOUT'), Math.max(0, deadline - performance.now()));
-    onAbort = () => resolve('CANCELLED');
+    onAbort = () => resolve(killReasonOf(signal));
     signal.addEventListener('abort', onAbort, { once: true });
   });
   return Promise.race([opening, ended]).finally(() => {

@@ -28,6 +28,8 @@ export interface SpecInput {
   taskId: string;
   agentId: string;
   cgroup?: TaskCgroup;
+  /** The internal egress network (a task with a network policy); its proxy env is already in `env`. */
+  network?: string;
 }
 
 export function containerSpec(i: SpecInput): ContainerCreateSpec {
@@ -44,7 +46,8 @@ export function containerSpec(i: SpecInput): ContainerCreateSpec {
       [LABEL_TASK]: i.taskId,
       [LABEL_AGENT]: i.agentId,
     },
-    hostConfig: hardenedHostConfig(i.limits, { seccompJson: seccompProfileJson(), cgroupParent: i.cgroup?.parent, volumes: i.volumes }),
+    // AF_INET/6 only for a network task: its one network reaches nothing but its proxy endpoint.
+    hostConfig: hardenedHostConfig(i.limits, { seccompJson: seccompProfileJson({ inet: !!i.network }), cgroupParent: i.cgroup?.parent, volumes: i.volumes, network: i.network }),
   };
 }
 

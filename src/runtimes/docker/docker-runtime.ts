@@ -18,6 +18,7 @@ import { buildContextFor, ensureImage } from './image-builder.js';
 import { checkImage, type CheckedImage } from './image-volumes.js';
 import { OWNER } from './owner.js';
 import { runTask } from './run-task.js';
+import { admitContainer, EgressNetwork, type TaskEgress } from './egress-network.js';
 import { dockerEnforces } from './enforcement.js';
 
 export interface DockerRuntimeOptions {
@@ -60,6 +61,8 @@ export class DockerRuntime implements Runtime<DockerAgentSpec> {
   /** Every container this runtime has open (running a task, or being removed), so close() can remove them. */
   private readonly live = new Set<ContainerSession>();
   private readonly removals = new Set<Promise<void>>();
+  /** The internal network of network tasks, created on first need (an agent with a policy, or such a task). */
+  private egressNet?: Promise<EgressNetwork>;
 
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.logger = opts.logger;
@@ -81,7 +84,7 @@ export class DockerRuntime implements Runtime<DockerAgentSpec> {
         runtime: 'docker', available: true, reason: '',
         features: {
           engine: info.version, api: info.apiVersion, cgroup: `v${info.cgroupVersion}`, cgroup_driver: info.cgroupDriver,
-          seccomp: 'ari profile', network: 'none', usage: this.useCgroups ? 'cgroup' : 'unavailable (systemd cgroup driver)',
+          seccomp: 'ari profile', network: 'none', egress: 'internal network + proxy (agents with a policy)', usage: this.useCgroups ? 'cgroup' : 'unavailable (systemd cgroup driver)',
           image_volumes: 'tmpfs (size-capped, counted against memory)',
           pools: this.useCgroups ? `idle containers throttled to ${this.idle.cpuFraction * 100}% of a core` : 'disabled (systemd cgroup driver: no per-container cgroup to hold idle containers in)',
         },
@@ -116,7 +119,23 @@ export class DockerRuntime implements Runtime<DockerAgentSpec> {
     } catch (e) {
       throw new AgentLoadError(agent.id, (e as Error).message);
     }
+    if (agent.network) {
+      try {
+        await this.egressNetwork();
+      } catch (e) {
+        throw new AgentLoadError(agent.id, `cannot set up the egress network for its network policy: ${(e as Error).message}`);
+      }
+    }
     if ((agent.pool ?? 0) > 0 && this.opts.agentLimits) this.poolFor(agent, this.opts.agentLimits(agent));
+  }
+
+  private egressNetwork(): Promise<EgressNetwork> {
+    if (!this.egressNet) {
+      const net = EgressNetwork.create(this.client, this.opts.daemonId);
+      net.catch(() => { if (this.egressNet === net) this.egressNet = undefined; });
+      this.egressNet = net;
+    }
+    return this.egressNet;
   }
 
   /**
@@ -137,9 +156,26 @@ export class DockerRuntime implements Runtime<DockerAgentSpec> {
     if (this.closed) return sandboxError('docker runtime is shut down');
     if (!this.healthState.available) return sandboxError(this.healthState.reason);
     const t0 = performance.now();
-    let session = this.poolFor(agent, task.limits)?.take();
+    if (!hooks?.egress) return this.run(agent, task, signal, hooks, t0);
+    // A network task starts its own container on the egress network, behind its own endpoint: never a pooled one.
+    let egress: TaskEgress;
+    try {
+      egress = await (await this.egressNetwork()).attach(hooks.egress);
+    } catch (e) {
+      return sandboxError(`cannot open the task's egress endpoint: ${(e as Error).message}`, Math.round(performance.now() - t0));
+    }
+    try {
+      return await this.run(agent, task, signal, hooks, t0, egress);
+    } finally {
+      // Refuses new connections at once; the port rule's removal (an iptables call) is off the answer's path.
+      this.track(egress.end());
+    }
+  }
+
+  private async run(agent: DockerAgentSpec, task: ExecutionTask, signal: AbortSignal, hooks: ExecutionHooks | undefined, t0: number, egress?: TaskEgress): Promise<ExecutionResult> {
+    let session = egress ? undefined : this.poolFor(agent, task.limits)?.take();
     if (!session) {
-      const opening = this.openSession(withTraceEnv(agent, task), task.limits, task.taskId, false, agent);
+      const opening = this.openSession(withTraceEnv(agent, task), task.limits, task.taskId, false, agent, egress);
       let started: ContainerSession | KillReason;
       try {
         started = await startedOrEnded(opening, signal, t0 + task.limits.timeoutMs);
@@ -208,6 +244,9 @@ export class DockerRuntime implements Runtime<DockerAgentSpec> {
     const pools = [...this.pools.values()].map((p) => p.pool);
     this.pools.clear();
     await Promise.allSettled([...pools.map((p) => p.close()), ...[...this.live].map((s) => s.dispose()), ...this.removals]);
+    const net = this.egressNet;
+    this.egressNet = undefined;
+    await net?.then((n) => n.remove(), () => undefined);
   }
 
   private get idle(): IdlePolicy {
@@ -221,7 +260,8 @@ export class DockerRuntime implements Runtime<DockerAgentSpec> {
    */
   private poolFor(agent: DockerAgentSpec, limits: Limits): ContainerPool | undefined {
     const size = agent.pool ?? 0;
-    if (size <= 0 || this.closed || !this.useCgroups) return undefined;
+    // Network agents are not pooled: a container's network and endpoint are fixed before its task is known.
+    if (size <= 0 || agent.network || this.closed || !this.useCgroups) return undefined;
     const key = containerLimitsKey(limits);
     const have = this.pools.get(agent.id);
     if (have && have.agent === agent) return have.pool.limitsKey === key ? have.pool : undefined;
@@ -242,7 +282,7 @@ export class DockerRuntime implements Runtime<DockerAgentSpec> {
    * Fences a cgroup parent (a pooled container is throttled until its task), then creates and starts the
    * container from the checked image. `imageAgent`: whose image (withTraceEnv copies the agent object).
    */
-  private async openSession(agent: DockerAgentSpec, limits: Limits, taskId: string, pooled: boolean, imageAgent = agent): Promise<ContainerSession> {
+  private async openSession(agent: DockerAgentSpec, limits: Limits, taskId: string, pooled: boolean, imageAgent = agent, egress?: TaskEgress): Promise<ContainerSession> {
     const image = await this.imageOf(imageAgent);
     const cgroup = this.useCgroups ? new TaskCgroup(`${OWNER}-${++cgroupSeq}`) : undefined;
     try {
@@ -251,10 +291,14 @@ export class DockerRuntime implements Runtime<DockerAgentSpec> {
       cgroup?.remove();
       throw new Error(`cannot fence the container's cgroup ${cgroup?.parent}: ${(e as Error).message}`);
     }
+    const input = agentSpecInput(agent);
     const spec = containerSpec({
-      ...agentSpecInput(agent), image: image.id, volumes: image.volumes, limits, daemonId: this.opts.daemonId, taskId, cgroup,
+      ...input, image: image.id, volumes: image.volumes, limits, daemonId: this.opts.daemonId, taskId, cgroup,
+      ...(egress ? { env: { ...input.env, ...egress.env }, network: egress.network } : {}),
     });
-    return ContainerSession.open(this.client, spec, cgroup);
+    const session = await ContainerSession.open(this.client, spec, cgroup);
+    if (egress) await admitContainer(this.client, session, egress);
+    return session;
   }
 
   private unavailable(reason: string): void {

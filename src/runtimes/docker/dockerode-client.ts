@@ -3,8 +3,9 @@ import Docker from 'dockerode';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
-import type { ContainerClient, ContainerCreateSpec, ContainerIo, ContainerState, ContainerSummary, EngineInfo, ImageFacts } from './container-client.js';
+import type { ContainerClient, ContainerCreateSpec, ContainerIo, ContainerState, ContainerSummary, EngineInfo, ImageFacts, NetworkCreateSpec, NetworkFacts } from './container-client.js';
 import { StreamDemuxer } from './stream-demux.js';
+import { ContainerdExits } from './containerd-exits.js';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 
@@ -15,9 +16,14 @@ function statusOf(e: unknown): number | undefined {
 export class DockerodeClient implements ContainerClient {
   readonly endpoint: string;
   private readonly docker: Docker;
+  /** A local engine's containerd exit events: the exit status before dockerd's cleanup lets its wait answer. */
+  private readonly exits?: ContainerdExits;
 
-  /** `address`: a socket path, unix:///path.sock, tcp://host:port or http(s)://host:port (as DOCKER_HOST). */
-  constructor(address = DEFAULT_SOCKET) {
+  /**
+   * `address`: a socket path, unix:///path.sock, tcp://host:port or http(s)://host:port (as DOCKER_HOST).
+   * `exitEvents`: false takes exit statuses from the engine's wait only (benchmarks compare the two).
+   */
+  constructor(address = DEFAULT_SOCKET, opts: { exitEvents?: boolean } = {}) {
     const m = /^(tcp|http|https):\/\/\[?([^\]/]+?)\]?(?::(\d+))?\/?$/.exec(address);
     // Pinned: the engine here is 20.10 (API 1.41); newer engines still serve 1.41.
     if (m) {
@@ -29,6 +35,7 @@ export class DockerodeClient implements ContainerClient {
       const socketPath = address.replace(/^unix:\/\//, '');
       this.endpoint = `unix://${socketPath}`;
       this.docker = new Docker({ socketPath, version: 'v1.41' });
+      if (opts.exitEvents !== false) this.exits = ContainerdExits.forLocalEngine();
     }
   }
 
@@ -55,7 +62,8 @@ export class DockerodeClient implements ContainerClient {
       OpenStdin: true,
       StdinOnce: true,
       Tty: false,
-      NetworkDisabled: true,
+      // Only a container of an egress task is attached to a network (its internal egress network).
+      NetworkDisabled: spec.hostConfig.NetworkMode === 'none',
       // An image's HEALTHCHECK would exec processes into idle pooled containers: never.
       Healthcheck: { Test: ['NONE'] },
       HostConfig: spec.hostConfig as Docker.HostConfig,
@@ -94,7 +102,7 @@ export class DockerodeClient implements ContainerClient {
         statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
       }, ((err: Error | null, res: IncomingMessage) => {
         if (err) return fail(err);
-        const exited = new Promise<number>((resolve, reject) => {
+        const waited = new Promise<number>((resolve, reject) => {
           let body = '';
           res.on('data', (b: Buffer) => { body += b.toString(); });
           res.on('end', () => {
@@ -106,6 +114,9 @@ export class DockerodeClient implements ContainerClient {
           });
           res.on('error', reject);
         });
+        // The same status from whichever reports it first: containerd when it is reachable, else the wait.
+        const exited = this.exits ? Promise.race([waited, this.exits.next(id)]) : waited;
+        if (this.exits) void exited.finally(() => this.exits!.forget(id)).catch(() => {});
         armed({ exited });
       }) as Parameters<Docker['modem']['dial']>[1]);
     });
@@ -115,7 +126,8 @@ export class DockerodeClient implements ContainerClient {
     const c = await this.docker.getContainer(id).inspect();
     const s = c.State;
     const mounts = (c.Mounts ?? []).map((m) => ({ type: String(m.Type ?? ''), destination: m.Destination }));
-    return { running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled, error: s.Error ?? '', mounts };
+    const addresses = Object.fromEntries(Object.entries(c.NetworkSettings?.Networks ?? {}).map(([n, e]) => [n, e.IPAddress ?? '']));
+    return { running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled, error: s.Error ?? '', mounts, addresses };
   }
 
   async kill(id: string): Promise<void> {
@@ -140,6 +152,26 @@ export class DockerodeClient implements ContainerClient {
   async listByLabel(label: string): Promise<ContainerSummary[]> {
     const list = await this.docker.listContainers({ all: true, filters: { label: [label] } });
     return list.map((c) => ({ id: c.Id, labels: c.Labels ?? {} }));
+  }
+
+  async createNetwork(spec: NetworkCreateSpec): Promise<NetworkFacts> {
+    const n = await this.docker.createNetwork({
+      Name: spec.name, Driver: 'bridge', Internal: true, EnableIPv6: false, CheckDuplicate: true, Labels: spec.labels, Options: spec.options,
+    });
+    return networkFacts(await n.inspect());
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(id).remove();
+    } catch (e) {
+      if (statusOf(e) !== 404) throw e;
+    }
+  }
+
+  async networksByLabel(label: string): Promise<NetworkFacts[]> {
+    const list = await this.docker.listNetworks({ filters: { label: [label] } });
+    return list.map(networkFacts);
   }
 
   async imageExists(ref: string): Promise<boolean> {
@@ -179,4 +211,8 @@ export class DockerodeClient implements ContainerClient {
       );
     });
   }
+}
+
+function networkFacts(n: Docker.NetworkInspectInfo): NetworkFacts {
+  return { id: n.Id, name: n.Name, gateway: n.IPAM?.Config?.[0]?.Gateway ?? '', labels: n.Labels ?? {} };
 }

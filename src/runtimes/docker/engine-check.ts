@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, type Limits } from '../../contract/limits.js';
 import type { ContainerClient, ContainerCreateSpec } from './container-client.js';
 import { containerSpec, LABEL_MANAGED, LABEL_OWNER } from './container-spec.js';
 import { ensureImage } from './image-builder.js';
+import { sweepStaleNetworks } from './egress-network.js';
 import { OWNER, ownerAlive } from './owner.js';
 
 export const CANARY_IMAGE = 'ari/canary:1';
@@ -25,7 +26,9 @@ export async function sweepStale(client: ContainerClient, logger?: Logger): Prom
   const stale = (await client.listByLabel(`${LABEL_MANAGED}=1`)).filter((c) => !ownerAlive(c.labels[LABEL_OWNER] ?? ''));
   await Promise.all(stale.map((c) => client.remove(c.id)));
   const cgroups = sweepTaskCgroups((name) => !ownerAlive(name.split('-')[0]));
-  if (stale.length || cgroups) logger?.info({ containers: stale.length, cgroups }, 'removed what earlier daemon runs left behind');
+  // After the containers: a network with a container still attached cannot be removed.
+  const networks = await sweepStaleNetworks(client, logger);
+  if (stale.length || cgroups || networks) logger?.info({ containers: stale.length, cgroups, networks }, 'removed what earlier daemon runs left behind');
   return stale.length;
 }
 

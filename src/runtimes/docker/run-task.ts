@@ -4,6 +4,7 @@ import { taskDocument, type ExecutionTask } from '../../contract/agent.js';
 import type { ExecutionHooks } from '../runtime.js';
 import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
 import { classify, type KillReason } from '../../contract/classify.js';
+import { killReasonOf } from '../../contract/abort-reason.js';
 import { decodeExitStatus } from '../../contract/exit-status.js';
 import { watchCpu } from '../../sandbox/kill-escalation.js';
 import { CappedBuffer, LineSplitter } from '../../sandbox/output-cap.js';
@@ -13,8 +14,6 @@ import type { ContainerSession } from './container-session.js';
 const DRAIN_GRACE_MS = 1000;
 /** The status of a container whose exit we did not see after our SIGKILL. */
 const SIGKILLED = 128 + 9;
-
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export interface RunOptions {
   /** performance.now() when the task was handed to the backend: time spent starting a cold container counts. */
@@ -47,16 +46,18 @@ export async function runTask(session: ContainerSession, task: ExecutionTask, si
 
   const timer = setTimeout(() => kill('TIMEOUT'), Math.max(0, o.startedAt + limits.timeoutMs - performance.now()));
   const cpuWatch = session.cgroup ? watchCpu(() => session.cpuMs(), limits.cpuMillis, () => kill('CPU_LIMIT')) : undefined;
-  const onAbort = () => kill('CANCELLED');
+  // A LimitAbort (an egress budget crossed in the proxy) is recorded as its limit, a caller's cancel as CANCELLED.
+  const onAbort = () => kill(killReasonOf(signal));
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
 
   try {
     if (!killReason) session.sendTask(taskDocument(task));
     let code = await Promise.race([session.exited, killed]);
-    // The exit status arrives ~40 ms before the attach stream closes; once stdout already holds one complete
-    // document nothing more can belong to it, so only wait for the stream when it does not.
-    if (!killReason && !isCompleteDocument(stdout)) await Promise.race([session.drained, killed, delay(DRAIN_GRACE_MS)]);
+    // The exit status (containerd's exit event) arrives 20–250 ms before the attach stream closes, sometimes just
+    // before the last output; once stdout holds one complete document nothing more can belong to it, so the
+    // stream's end is waited for only until it does.
+    if (!killReason) await Promise.race([session.outputSettled(() => isCompleteDocument(stdout), DRAIN_GRACE_MS), killed]);
     if (killReason) {
       await session.kill(); // stopped, not removed: the answer does not wait for the removal
       // The engine's kill answers once the container stopped; its exit status (our SIGKILL, or an exit just

@@ -14,7 +14,7 @@ const INSTALL_HINT: Record<keyof SandboxTools, string> = {
   bash: 'install bash (it closes inherited descriptors before a sandbox starts)',
 };
 
-function findExecutable(name: string, searchPath: readonly string[]): string | null {
+export function findExecutable(name: string, searchPath: readonly string[]): string | null {
   for (const dir of searchPath) {
     const p = join(dir, name);
     try {

@@ -13,9 +13,10 @@ function failed(code: 'CANCELLED' | 'SANDBOX_ERROR', message: string): Execution
 
 /**
  * Starts a sandbox for `agent` with these limits, on a uid and cgroup of its own. `waitForUid` false: undefined
- * when no uid is free right now (a pool filling must never hold up tasks).
+ * when no uid is free right now (a pool filling must never hold up tasks). `networked`: spawned for egress (inet
+ * sockets, the proxy's env and its socket in the sandbox's netns).
  */
-export async function startSandbox(host: SandboxHost, agent: NativeAgentSpec, task: Pick<ExecutionTask, 'limits'>, signal?: AbortSignal, waitForUid = true): Promise<SandboxProcess | undefined> {
+export async function startSandbox(host: SandboxHost, agent: NativeAgentSpec, task: Pick<ExecutionTask, 'limits'>, signal?: AbortSignal, waitForUid = true, networked = false): Promise<SandboxProcess | undefined> {
   let uid: number | undefined;
   if (waitForUid) {
     if (host.uids.available === 0) host.reclaimIdle(); // a pooled sandbox idles on a uid a task is waiting for
@@ -33,7 +34,7 @@ export async function startSandbox(host: SandboxHost, agent: NativeAgentSpec, ta
     throw new Error(`cannot create the task cgroup: ${(e as Error).message}`);
   }
   try {
-    return new SandboxProcess(host, agent, uid, cg, limits.rlimits);
+    return new SandboxProcess(host, agent, uid, cg, limits.rlimits, networked);
   } catch (e) {
     host.retire(cg, uid);
     throw e;
@@ -48,7 +49,7 @@ export async function executeSandboxed(host: SandboxHost, agent: NativeAgentSpec
   if (signal.aborted) return failed('CANCELLED', 'cancelled before start');
   let sandbox: SandboxProcess;
   try {
-    sandbox = (await startSandbox(host, withTraceEnv(agent, task), task, signal))!;
+    sandbox = (await startSandbox(host, withTraceEnv(agent, task), task, signal, true, !!hooks.egress))!;
   } catch (e) {
     if (signal.aborted) return failed('CANCELLED', 'cancelled while waiting for a sandbox uid');
     return failed('SANDBOX_ERROR', (e as Error).message);

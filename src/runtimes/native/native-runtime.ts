@@ -14,7 +14,7 @@ import { unreachableBySandbox } from '../../sandbox/native/sandbox-reach.js';
 import { AgentLoadError, type BackendHealth, type ExecutionHooks, type Runtime } from '../runtime.js';
 import type { AgentSpec, ExecutionTask } from '../../contract/agent.js';
 import type { NativeAgentSpec } from './agent-spec.js';
-import { findTools, probeUserNamespaces } from './host-check.js';
+import { findExecutable, findTools, probeUserNamespaces, SEARCH_PATH } from './host-check.js';
 import { executeSandboxed, startSandbox } from './native-execution.js';
 import { sandboxLimits, type SandboxHost } from './sandbox-host.js';
 import { SandboxPool } from './sandbox-pool.js';
@@ -94,9 +94,10 @@ export class NativeRuntime implements Runtime<NativeAgentSpec> {
     const tree = CgroupTree.open(layout);
     this.janitor = startJanitor(tools.bash, tree);
     tree.keepSpares(this.opts.cgroupSpares ?? DEFAULT_SPARES);
-    this.features = { ...tree.features(), seccomp: 'yes', userns: 'yes', uids: `${uidStart}+${uidCount}` };
+    const nsenter = findExecutable('nsenter', this.opts.toolPath ?? SEARCH_PATH);
+    this.features = { ...tree.features(), seccomp: 'yes', userns: 'yes', uids: `${uidStart}+${uidCount}`, egress: nsenter ? 'yes' : 'no: nsenter not found (install util-linux)' };
     this.host = {
-      tools, tree, uids, seccomp: encodeSeccomp(compileSeccomp(seccompRules({ inet: this.opts.allowInet }))), tmpfsBytes: this.opts.tmpfsBytes ?? DEFAULT_TMPFS, cpus: this.opts.cpus ?? 1, logger: this.logger,
+      tools, tree, uids, seccomp: encodeSeccomp(compileSeccomp(seccompRules({ inet: this.opts.allowInet }))), seccompInet: encodeSeccomp(compileSeccomp(seccompRules({ inet: true }))), nsenter, tmpfsBytes: this.opts.tmpfsBytes ?? DEFAULT_TMPFS, cpus: this.opts.cpus ?? 1, logger: this.logger,
       retire: (cg, uid) => this.retire(tree, uids, cg, uid),
       reclaimIdle: () => { for (const { pool } of this.pools.values()) if (pool.discardOne()) return; },
     };
@@ -143,7 +144,8 @@ export class NativeRuntime implements Runtime<NativeAgentSpec> {
     const forward = (): void => ac.abort(signal.reason);
     if (signal.aborted) ac.abort(signal.reason);
     else signal.addEventListener('abort', forward, { once: true });
-    const pool = signal.aborted ? undefined : this.poolFor(agent, task.limits);
+    // A task with network runs only in a sandbox spawned with it: the agent's own pooled ones (it has a policy), else cold.
+    const pool = signal.aborted || (hooks?.egress && !agent.network) ? undefined : this.poolFor(agent, task.limits);
     const pooled = pool?.take();
     const run = executeSandboxed(host, agent, task, ac.signal, hooks, pooled)
       .catch((e: Error): ExecutionResult => {
@@ -174,7 +176,7 @@ export class NativeRuntime implements Runtime<NativeAgentSpec> {
     if (have && have.agent === agent) return have.pool.key === key ? have.pool : undefined;
     if (have) this.track(have.pool.close()); // the agent was reloaded: its old sandboxes run the old spec
     const fixed = { limits };
-    const pool = new SandboxPool(size, key, () => startSandbox(host, agent, fixed, undefined, false), this.logger);
+    const pool = new SandboxPool(size, key, () => startSandbox(host, agent, fixed, undefined, false, !!agent.network), this.logger);
     this.pools.set(agent.id, { agent, pool });
     pool.scheduleFill();
     return undefined; // the task that asked goes cold while the pool fills

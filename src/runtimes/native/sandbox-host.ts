@@ -13,6 +13,10 @@ export interface SandboxHost {
   uids: UidPool;
   /** The compiled seccomp program, fed to each sandbox on its own pipe (bwrap reads it to EOF). */
   seccomp: Uint8Array;
+  /** The same with AF_INET/AF_INET6 allowed: only for sandboxes of tasks with an egress grant (their netns has only lo and the proxy). */
+  seccompInet: Uint8Array;
+  /** Makes a network sandbox's proxy socket inside its netns (egress-listener.ts); null when util-linux's nsenter is missing. */
+  nsenter: string | null;
   tmpfsBytes: number;
   /** CPU bandwidth per task, in cores. */
   cpus: number;

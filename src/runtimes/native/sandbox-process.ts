@@ -2,6 +2,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
 import { classify, type KillReason } from '../../contract/classify.js';
+import { killReasonOf } from '../../contract/abort-reason.js';
 import { decodeExitStatus, type ExitStatus } from '../../contract/exit-status.js';
 import { watchCpu } from '../../sandbox/kill-escalation.js';
 import { CappedBuffer, LineSplitter } from '../../sandbox/output-cap.js';
@@ -11,7 +12,8 @@ import { JOIN_FAILED_EXIT, sandboxCommand } from '../../sandbox/native/sandbox-c
 import type { TaskCgroup } from '../../sandbox/native/task-cgroup.js';
 import { taskDocument, type ExecutionTask } from '../../contract/agent.js';
 import type { NativeAgentSpec } from './agent-spec.js';
-import type { ExecutionHooks } from '../runtime.js';
+import type { EgressGrant, ExecutionHooks } from '../runtime.js';
+import { listenInNetns, SANDBOX_PROXY_ENV, SandboxListener } from './egress-listener.js';
 import type { SandboxHost } from './sandbox-host.js';
 import { StatusReader } from './sandbox-status.js';
 
@@ -58,23 +60,33 @@ export class SandboxProcess {
   private killing?: Promise<void>;
   private onOverflow: () => void = () => void this.discard();
   private bound = false;
+  /** A network sandbox's proxy socket in its netns (made once bwrap reported pid 1), until retire(). */
+  private listener?: SandboxListener;
+  /** Why ari could not set the sandbox up after it started (its egress socket): reported as SANDBOX_ERROR. */
+  private setupError?: string;
   private retired = false;
   private exitedFlag = false;
   /** Settles when the sandbox's outer process exited. */
   readonly ended: Promise<void>;
-  /** True once bwrap reported the sandbox's pid 1 (set up, agent exec'd); false when it ended first. */
+  /**
+   * True once bwrap reported the sandbox's pid 1 (set up, agent exec'd) and, for a network sandbox, its proxy
+   * socket exists; false when it ended first (or the socket could not be made: setupError says why).
+   */
   readonly ready: Promise<boolean>;
 
-  /** Spawns the agent in its sandbox. The uid and cgroup are the sandbox's until retire() hands them back. */
-  constructor(private readonly host: SandboxHost, agent: NativeAgentSpec, readonly uid: number, readonly cg: TaskCgroup, rlimits: Rlimits, readonly spawnedAt = performance.now()) {
+  /**
+   * Spawns the agent in its sandbox. The uid and cgroup are the sandbox's until retire() hands them back.
+   * `networked`: for tasks with an egress grant — inet sockets allowed, the proxy env set, the proxy socket made.
+   */
+  constructor(private readonly host: SandboxHost, agent: NativeAgentSpec, readonly uid: number, readonly cg: TaskCgroup, rlimits: Rlimits, readonly networked = false, readonly spawnedAt = performance.now()) {
     const { file, args } = sandboxCommand(host.tools, {
-      command: agent.command!, binds: agent.binds ?? [], cwd: agent.cwd, env: agent.env, uid, rlimits,
+      command: agent.command!, binds: agent.binds ?? [], cwd: agent.cwd, env: networked ? { ...agent.env, ...SANDBOX_PROXY_ENV } : agent.env, uid, rlimits,
       tmpfsBytes: host.tmpfsBytes, cgroupProcs: cg.procsFiles, seccompFd: CHILD_FD_SECCOMP, statusFd: CHILD_FD_STATUS,
     });
     this.child = execa(file, args, SPAWN_OPTIONS);
     const seccompPipe = this.child.stdio[CHILD_FD_SECCOMP] as unknown as NodeJS.WritableStream | null; // a socket: node makes extra "pipe" fds duplex
     seccompPipe?.on('error', () => {}); // bwrap gone before reading it: the exit says why
-    seccompPipe?.end(host.seccomp);
+    seccompPipe?.end(networked ? host.seccompInet : host.seccomp);
     this.logs = new LineSplitter((line) => {
       if (this.stderrTail.push(line) > 8) this.stderrTail.shift();
       if (this.onLog) this.onLog(line);
@@ -84,7 +96,8 @@ export class SandboxProcess {
     this.child.stdout?.on('data', (c: Buffer) => this.pushStdout(c));
     this.child.stderr?.on('data', (c: Buffer) => this.logs.push(c));
     let readyNow: (ok: boolean) => void = () => {};
-    this.ready = new Promise((r) => { readyNow = r; });
+    const started = new Promise<boolean>((r) => { readyNow = r; });
+    this.ready = networked ? started.then((ok) => ok && this.openListener()) : started;
     this.child.stdio[CHILD_FD_STATUS]?.on('data', (c: Buffer) => {
       this.status.push(c);
       if (this.status.status.childPid !== undefined) readyNow(true);
@@ -109,7 +122,7 @@ export class SandboxProcess {
 
   private kill(why?: KillReason): Promise<void> {
     this.reason ??= why;
-    this.killing ??= killSandbox(this.cg, this.status, () => this.child.kill('SIGKILL'));
+    this.killing ??= killSandbox(this.cg, this.status, () => this.child.kill('SIGKILL'), this.child.pid);
     return this.killing;
   }
 
@@ -128,12 +141,15 @@ export class SandboxProcess {
     for (const c of this.early!.splice(0)) this.pushStdout(c);
     this.early = null;
 
-    this.child.stdin?.end(taskDocument(task));
+    const egress = this.networked || hooks.egress;
+    if (!egress) this.child.stdin?.end(taskDocument(task));
     const timer = setTimeout(() => void this.kill('TIMEOUT'), Math.max(0, deadline - performance.now()));
     const cpuWatch = watchCpu(() => this.cg.cpuMs(), limits.cpuMillis, () => void this.kill('CPU_LIMIT'));
-    const onAbort = (): void => void this.kill('CANCELLED');
+    // A LimitAbort (an egress budget crossed in the proxy) ends the task as that limit, any other abort as CANCELLED.
+    const onAbort = (): void => void this.kill(killReasonOf(signal));
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
+    if (egress) await this.handOver(task, hooks.egress);
 
     const ended = await this.child;
     clearTimeout(timer);
@@ -159,8 +175,38 @@ export class SandboxProcess {
     const exit = observedExit(st.exitCode, ended, cpuSpent);
     const usage = { ...emptyUsage(), wallMs, cpuMs: Math.round(cgUsage.cpuMs), peakMemoryBytes: cgUsage.peakMemoryBytes, exitCode: exit.exitCode, signal: exit.signal, outputBytes: stdout.total };
     const neverStarted = st.childPid === undefined || (ended.exitCode === JOIN_FAILED_EXIT && st.exitCode === undefined);
-    const sandboxError = neverStarted && !this.reason ? this.stderrTail.join('\n') || `sandbox exited with ${ended.exitCode ?? ended.signal}` : undefined;
+    const sandboxError = this.setupError ?? (neverStarted && !this.reason ? this.stderrTail.join('\n') || `sandbox exited with ${ended.exitCode ?? ended.signal}` : undefined);
     return classify({ killedFor: this.reason, sandboxError, oomKilled: cgUsage.oomKills > 0, cpuSpent, exit, stdout: stdout.toString() }, usage, limits);
+  }
+
+  /** Makes the proxy socket in the sandbox's netns; pid 1 must still be in our cgroup, so the pid is not a stranger's. */
+  private async openListener(): Promise<boolean> {
+    const pid = this.status.status.childPid!;
+    try {
+      if (!this.host.nsenter) throw new Error('nsenter not found: install util-linux (network agents need it)');
+      if (!this.cg.pids().includes(pid)) return false; // ended meanwhile
+      this.listener = new SandboxListener(await listenInNetns(this.host.nsenter, pid));
+      if (this.retired) this.listener.close();
+      return !this.exitedFlag;
+    } catch (e) {
+      this.setupError = `egress listener: ${(e as Error).message}`;
+      return false;
+    }
+  }
+
+  /** A network sandbox gets its task only once its proxy socket serves the task's session (and no other). */
+  private async handOver(task: ExecutionTask, grant?: EgressGrant): Promise<void> {
+    if (grant && !this.networked) this.setupError = 'egress: the sandbox was started without network';
+    else if ((await this.ready) && !this.killing) {
+      try {
+        if (grant) await this.listener!.attach(grant);
+        else this.listener!.close(); // a pooled network sandbox serving a task without a grant: nothing answers it
+      } catch (e) {
+        this.setupError = `egress: ${(e as Error).message}`;
+      }
+    }
+    if (this.setupError) void this.kill();
+    else this.child.stdin?.end(taskDocument(task));
   }
 
   /** Ends an unused sandbox (pool shrink or close, or an idle agent that misbehaved) and retires it. */
@@ -176,6 +222,7 @@ export class SandboxProcess {
   retire(): void {
     if (this.retired) return;
     this.retired = true;
+    this.listener?.close();
     this.host.retire(this.cg, this.uid);
   }
 }
@@ -185,12 +232,16 @@ export class SandboxProcess {
  * namespace and bwrap, still alive, reaps it and exits (killing bwrap too would orphan pid 1 to the host's slow
  * init). pid 1 is killed only while it is listed in our cgroup, so the pid cannot have been reused by anyone
  * outside the sandbox. Before pid 1 exists (bwrap still setting up), everything in the cgroup is killed with
- * the cgroup frozen, so nothing can fork or reap while we pick targets.
+ * the cgroup frozen, so nothing can fork or reap while we pick targets. The rest of the namespace (never bwrap's
+ * monitor, `outer`) is killed with pid 1: pid 1 can hang in exit on a pipe whose lock another process holds while
+ * it blocks in splice(2) reading a socket (busybox `cat` of the task's stdin did: the sandbox never ended), and the
+ * kernel reaches those processes only after pid 1's exit got that far.
  */
-async function killSandbox(cg: TaskCgroup, status: StatusReader, killOuter: () => void): Promise<void> {
+async function killSandbox(cg: TaskCgroup, status: StatusReader, killOuter: () => void, outer?: number): Promise<void> {
   const pid1 = status.status.childPid;
-  if (pid1 !== undefined && cg.pids().includes(pid1)) {
-    killPids([pid1]);
+  const inside = cg.pids();
+  if (pid1 !== undefined && inside.includes(pid1)) {
+    killPids([pid1, ...inside.filter((p) => p !== pid1 && p !== outer)]);
     return;
   }
   const frozen = await cg.freeze();

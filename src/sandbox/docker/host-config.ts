@@ -3,7 +3,10 @@ import { SANDBOX_FILE_LIMITS, type Limits } from '../../contract/limits.js';
 
 /** The subset of Docker's HostConfig we set (field names as the Engine API spells them). */
 export interface HardenedHostConfig {
-  NetworkMode: 'none';
+  /** 'none', or the name of the internal egress network (only for a task with a network policy). */
+  NetworkMode: string;
+  /** With a network: the resolver the engine's embedded DNS forwards to (nothing: the sandbox never resolves). */
+  Dns?: string[];
   Memory: number;
   MemorySwap: number;
   NanoCpus?: number;
@@ -60,7 +63,12 @@ export interface HostConfigOptions {
   cgroupParent?: string;
   /** The image's declared VOLUMEs (normalised): each is masked by a tmpfs, so none becomes host storage. */
   volumes?: readonly string[];
+  /** The internal egress network to attach to (a task with a network policy); unset = no network at all. */
+  network?: string;
 }
+
+/** The embedded DNS forwards from the container's own namespace: to 0.0.0.0, i.e. its loopback, where nothing answers. */
+export const NO_RESOLVER = ['0.0.0.0'];
 
 export function hardenedHostConfig(limits: Limits, o: HostConfigOptions): HardenedHostConfig {
   const memory = limits.memoryBytes + (o.cgroupParent ? PARENT_FENCE_SLACK_BYTES : 0);
@@ -90,6 +98,7 @@ export function hardenedHostConfig(limits: Limits, o: HostConfigOptions): Harden
   };
   // v1 refuses a child CPU quota above its parent's, and the parent's is lowered while a container is pooled:
   // with a fenced parent the one-CPU cap is the parent's; without one it is the engine's.
+  if (o.network) { hc.NetworkMode = o.network; hc.Dns = NO_RESOLVER; }
   if (o.cgroupParent) hc.CgroupParent = o.cgroupParent;
   else hc.NanoCpus = NANO_CPUS;
   return hc;

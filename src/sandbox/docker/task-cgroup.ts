@@ -133,6 +133,15 @@ export class TaskCgroup {
   }
 
   /**
+   * v1: OOM kills in the container's own memory cgroup (below this parent), where the kernel counts them, while it
+   * still exists: runc deletes it with the task, after the exit is reported. undefined once it is gone (or on v2).
+   */
+  containerOomKills(containerId: string): number | undefined {
+    if (LAYOUT !== 'v1') return undefined;
+    return readKeyed(join(ROOT, 'memory', this.parent, containerId, 'memory.oom_control'), 'oom_kill');
+  }
+
+  /**
    * Whether charges ever reached the fence's memory limit (no OOM kill is possible otherwise). v2 counts it
    * (memory.events max); v1's failcnt is not kept by every kernel, but the peak is: within one charge batch of it.
    */

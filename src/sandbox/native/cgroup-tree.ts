@@ -19,6 +19,8 @@ export class CgroupTree {
   private refilling: Promise<void> | null = null;
   private closed = false;
   private spareSeq = 0;
+  /** What the last task asked for: the limits new spares are made with. */
+  private lastLimits?: CgroupLimits;
 
   private constructor(readonly layout: CgroupLayout, readonly name: string, private readonly dirs: Partial<Record<Controller, string>>) {}
 
@@ -77,14 +79,20 @@ export class CgroupTree {
     return this.spares.length;
   }
 
-  /** A task cgroup with these limits: a spare when one is ready (then refilled off this path), else made now. */
+  /**
+   * A task cgroup with these limits: a spare when one is ready (then refilled off this path), else made now. Spares
+   * are made with the last task's limits already written, so a run of tasks with equal limits writes none on its path.
+   */
   takeTask(limits: CgroupLimits): TaskCgroup {
-    const spare = this.spares.pop();
+    this.lastLimits = limits;
+    const key = limitsKey(limits);
+    const i = this.spares.findIndex((c) => c.limits && limitsKey(c.limits) === key);
+    const spare = i >= 0 ? this.spares.splice(i, 1)[0] : this.spares.pop();
     this.refillSpares();
     if (!spare) return this.createTask(`c${++this.spareSeq}`, limits);
     this.tasks.add(spare);
     try {
-      spare.setLimits(limits);
+      if (i < 0) spare.setLimits(limits);
     } catch (e) {
       void this.destroyTask(spare);
       throw e;
@@ -97,7 +105,11 @@ export class CgroupTree {
     this.refilling = (async () => {
       try {
         while (!this.closed && this.spares.length < this.spareTarget) {
-          this.spares.push(await TaskCgroup.createEmpty(this.layout, this.dirs, `task-s${++this.spareSeq}`));
+          const cg = await TaskCgroup.createEmpty(this.layout, this.dirs, `task-s${++this.spareSeq}`);
+          const limits = this.lastLimits;
+          // A refused write leaves the spare unlimited: takeTask then writes (and reports) the limits itself.
+          if (limits) await cg.setLimitsAsync(limits).catch(() => { cg.limits = undefined; });
+          this.spares.push(cg);
         }
       } catch {
         // takeTask makes its cgroup itself (and reports why it cannot); the next take retries the refill
@@ -143,6 +155,10 @@ async function destroySubtree(layout: CgroupLayout, name: string): Promise<boole
   }
   for (const p of parents) ok = removeDir(join(p, name)) && ok;
   return ok;
+}
+
+function limitsKey(l: CgroupLimits): string {
+  return `${l.memoryBytes}/${l.pids}/${l.cpus}`;
 }
 
 /** True when the ari-<pid>.<start>.<n> name's owner process is gone. */

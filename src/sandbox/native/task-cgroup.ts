@@ -1,6 +1,6 @@
 // One task's cgroup (v1: a directory per controller hierarchy; v2: one directory): limits, usage, freeze-kill, removal.
 import { existsSync, mkdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REAP_POLL_MS } from '../kill-escalation.js';
 import type { CgroupLayout, Controller } from './cgroup-detect.js';
@@ -64,25 +64,50 @@ export class TaskCgroup {
     return this.dirs.map((d) => join(d, 'cgroup.procs'));
   }
 
+  /** The limits last written (a spare may carry a previous task's, written off any task's path). */
+  limits?: CgroupLimits;
+
   /** Writes the limits; only while no process is inside (a fresh or spare cgroup). Throws when the kernel refuses one. */
   setLimits(l: CgroupLimits): void {
-    const must = (dir: string | undefined, file: string, value: string | number): void => {
-      if (dir && !writeText(dir, file, String(value))) throw new Error(`cgroup: cannot write ${value} to ${join(dir, file)}`);
+    for (const w of this.limitWrites(l)) {
+      if (!writeText(w.dir, w.file, w.value) && w.must) throw new Error(`cgroup: cannot write ${w.value} to ${join(w.dir, w.file)}`);
+    }
+    this.limits = l;
+  }
+
+  /** setLimits off the event loop (kernel writes that take milliseconds on a loaded host), for spares made ahead. */
+  async setLimitsAsync(l: CgroupLimits): Promise<void> {
+    for (const w of this.limitWrites(l)) {
+      const ok = await writeFile(join(w.dir, w.file), w.value).then(() => true, () => false);
+      if (!ok && w.must) throw new Error(`cgroup: cannot write ${w.value} to ${join(w.dir, w.file)}`);
+    }
+    this.limits = l;
+  }
+
+  /** In order; `must`: the kernel may not refuse it. */
+  private limitWrites(l: CgroupLimits): { dir: string; file: string; value: string; must: boolean }[] {
+    const out: { dir: string; file: string; value: string; must: boolean }[] = [];
+    const add = (dir: string | undefined, file: string, value: string | number, must = true): void => {
+      if (dir) out.push({ dir, file, value: String(value), must });
     };
     const { memory, pids, cpu } = this.at;
     if (this.layout.version === 'v1') {
-      must(memory, 'memory.limit_in_bytes', l.memoryBytes);
-      if (memory && existsSync(join(memory, 'memory.memsw.limit_in_bytes'))) must(memory, 'memory.memsw.limit_in_bytes', l.memoryBytes);
-      if (memory) writeText(memory, 'memory.swappiness', '0');
-      must(pids, 'pids.max', l.pids);
-      must(cpu, 'cpu.cfs_period_us', CPU_PERIOD_US);
-      must(cpu, 'cpu.cfs_quota_us', Math.round(l.cpus * CPU_PERIOD_US));
+      const memsw = !!memory && existsSync(join(memory, 'memory.memsw.limit_in_bytes'));
+      // memsw may never be below the limit: lift it first, so a spare limited for a smaller task can be raised.
+      if (memsw) add(memory, 'memory.memsw.limit_in_bytes', -1);
+      add(memory, 'memory.limit_in_bytes', l.memoryBytes);
+      if (memsw) add(memory, 'memory.memsw.limit_in_bytes', l.memoryBytes);
+      add(memory, 'memory.swappiness', '0', false);
+      add(pids, 'pids.max', l.pids);
+      add(cpu, 'cpu.cfs_period_us', CPU_PERIOD_US);
+      add(cpu, 'cpu.cfs_quota_us', Math.round(l.cpus * CPU_PERIOD_US));
     } else {
-      must(memory, 'memory.max', l.memoryBytes);
-      if (memory && existsSync(join(memory, 'memory.swap.max'))) must(memory, 'memory.swap.max', 0);
-      must(pids, 'pids.max', l.pids);
-      must(cpu, 'cpu.max', `${Math.round(l.cpus * CPU_PERIOD_US)} ${CPU_PERIOD_US}`);
+      add(memory, 'memory.max', l.memoryBytes);
+      if (memory && existsSync(join(memory, 'memory.swap.max'))) add(memory, 'memory.swap.max', 0);
+      add(pids, 'pids.max', l.pids);
+      add(cpu, 'cpu.max', `${Math.round(l.cpus * CPU_PERIOD_US)} ${CPU_PERIOD_US}`);
     }
+    return out;
   }
 
   pids(): number[] {

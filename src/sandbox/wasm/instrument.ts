@@ -4,7 +4,7 @@ import { checkFootprint, footprintOf, type Footprint } from './footprint.js';
 import { rewriteBody, type FuelContext } from './fuel.js';
 import { rewriteElements, rewriteGlobals, writeExports } from './index-remap.js';
 import { InstrumentError } from './instrument-error.js';
-import { DEFAULT_MAX_TABLE_ENTRIES, memoryCapPages } from './memory-clamp.js';
+import { clampLimits, DEFAULT_MAX_TABLE_ENTRIES, memoryCapPages, pages } from './memory-clamp.js';
 import { readLayout, type Export, type ExternKind, type Layout } from './module-layout.js';
 import { ModulePlan } from './module-plan.js';
 import { Reader } from './reader.js';
@@ -23,6 +23,7 @@ export const ARI = {
   oomGlobal: '__ari_oom',
   extraBytesGlobal: '__ari_extra_bytes',
   startExport: '__ari_start',
+  memoryImport: 'memory',
 } as const;
 
 export interface InstrumentOptions {
@@ -43,6 +44,11 @@ export interface InstrumentOptions {
   deferStart?: boolean;
   /** Preparation taking longer than this (validation + rewriting) is an InstrumentError. Default: no limit. */
   maxPrepareMillis?: number;
+  /**
+   * Default false: a module defining exactly one memory (and importing none) imports it instead, as
+   * `__ari.memory` with the same clamped limits, so the host can hand it a pooled, zeroed memory per instance.
+   */
+  importMemory?: boolean;
 }
 
 export interface InstrumentedModule {
@@ -56,6 +62,8 @@ export interface InstrumentedModule {
   memoryCapPages: number;
   /** What one instance holds before running; `extraBytes` is the initial `__ari_extra_bytes`. */
   footprint: Footprint;
+  /** With importMemory: the limits, in pages, of the memory the host must supply as `__ari.memory`. */
+  importedMemory?: { initial: number; maximum: number };
 }
 
 export function instrumentModule(original: Uint8Array, opts: InstrumentOptions): InstrumentedModule {
@@ -69,6 +77,7 @@ export function instrumentModule(original: Uint8Array, opts: InstrumentOptions):
   checkNames(layout, opts);
   const caps: Caps = { pages: memoryCapPages(opts.maxMemoryBytes), tableEntries: tableEntryCap(opts.maxTableEntries ?? DEFAULT_MAX_TABLE_ENTRIES, opts.maxMemoryBytes) };
   const memories = writeMemories(layout, caps); // a single memory over the cap gets its own message
+  const importedMemory = opts.importMemory ? memoryToImport(layout, caps.pages) : undefined;
   const footprint = footprintOf(layout);
   checkFootprint(layout, footprint, opts.maxMemoryBytes);
   const deferStart = opts.deferStart ?? true;
@@ -87,10 +96,14 @@ export function instrumentModule(original: Uint8Array, opts: InstrumentOptions):
   if (layout.start !== undefined && deferStart) exports.push({ name: ARI.startExport, kind: 'func', index: plan.wrap(layout.start) });
 
   putSection(sections, SEC.type, appendVec(find(SEC.type), plan.ownTypeBytes()));
-  putSection(sections, SEC.import, writeImports(layout, caps, [{ module: ARI.importModule, name: ARI.outOfFuel, kind: 'func', typeIndex: plan.types.void }]));
+  const memoryImport = importedMemory
+    ? [{ module: ARI.importModule, name: ARI.memoryImport, kind: 'memory' as const, limits: { flags: 1, min: importedMemory.initial, max: importedMemory.maximum } }]
+    : [];
+  // Memory index 0 stays memory 0: the module had no imported memory, so the import takes the defined one's place.
+  putSection(sections, SEC.import, writeImports(layout, caps, [...memoryImport, { module: ARI.importModule, name: ARI.outOfFuel, kind: 'func', typeIndex: plan.types.void }]));
   putSection(sections, SEC.function, appendVec(find(SEC.function), added.typeIndices().map(u32)));
   putSection(sections, SEC.table, writeTables(layout, caps));
-  putSection(sections, SEC.memory, memories);
+  putSection(sections, SEC.memory, importedMemory ? null : memories);
   const newGlobals = [[0x7e, 1, 0x42, 0, 0x0b], [0x7f, 1, 0x41, ...sleb(caps.pages), 0x0b], [0x7f, 1, 0x41, 0, 0x0b], [0x7e, 1, 0x42, ...sleb(footprint.extraBytes), 0x0b]];
   putSection(sections, SEC.global, rewriteGlobals(find(SEC.global), remap, newGlobals.map((b) => new Uint8Array(b))));
   putSection(sections, SEC.export, writeExports(exports));
@@ -109,7 +122,15 @@ export function instrumentModule(original: Uint8Array, opts: InstrumentOptions):
     hasStart: layout.start !== undefined,
     memoryCapPages: caps.pages,
     footprint,
+    ...(importedMemory ? { importedMemory } : {}),
   };
+}
+
+/** The clamped limits of the module's one defined memory, when it can be imported instead (no memory imports). */
+function memoryToImport(layout: Layout, capPages: number): { initial: number; maximum: number } | undefined {
+  if (layout.memories.length !== 1 || layout.imports.some((i) => i.kind === 'memory')) return undefined;
+  const l = clampLimits(layout.memories[0]!, capPages, 'memory 0', pages);
+  return { initial: l.min, maximum: l.max! };
 }
 
 /** A `checkTime(stage)` that throws once `limitMs` has passed since preparation began. */

@@ -19,7 +19,10 @@ export interface LoadedComponent {
   footprintBytes: number;
 }
 
-/** The WASI interfaces the sandboxed preview2 shim provides (component-wasi.ts); anything else cannot be linked. */
+/**
+ * The WASI interfaces the sandboxed preview2 shim provides (component-wasi.ts); anything else cannot be linked.
+ * wasi:http is ours (component-http.ts): denied without a network policy, through the task's proxy with one.
+ */
 const PROVIDED = new Set([
   'wasi:cli/environment', 'wasi:cli/exit', 'wasi:cli/stderr', 'wasi:cli/stdin', 'wasi:cli/stdout',
   'wasi:cli/terminal-input', 'wasi:cli/terminal-output', 'wasi:cli/terminal-stderr', 'wasi:cli/terminal-stdin', 'wasi:cli/terminal-stdout',
@@ -70,5 +73,6 @@ export async function loadComponent(agent: WasmAgentSpec, bytes: Uint8Array, lim
     }
     if (!WebAssembly.Module.exports(cores[name]).some((x) => x.name === ARI.fuelGlobal)) throw fail(`core module ${name}: instrumentation left no fuel counter`);
   }
-  return { abi: shape, module: { glueUrl: glueUrl(t.glue), cores, wasi: shape === 'component-run' || t.imports.length > 0 }, footprintBytes };
+  const http = t.imports.some((i) => i.startsWith('wasi:http/outgoing-handler'));
+  return { abi: shape, module: { glueUrl: glueUrl(t.glue), cores, wasi: shape === 'component-run' || t.imports.length > 0, http }, footprintBytes };
 }

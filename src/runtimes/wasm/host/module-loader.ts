@@ -14,6 +14,8 @@ export interface LoadedModule {
   module: WasmArtifact;
   /** Bytes an instance holds outside linear memory (tables, globals, instrumentation), counted against memory_bytes. */
   footprintBytes: number;
+  /** A core module importing its memory (`__ari.memory`): the pages of the pooled memory each instance gets. */
+  memory?: { initial: number; maximum: number };
 }
 
 async function compileOrExplain(agent: WasmAgentSpec, bytes: Uint8Array, what: string): Promise<WebAssembly.Module> {
@@ -44,7 +46,7 @@ export async function loadModule(agent: WasmAgentSpec, { maxMemoryBytes, maxPrep
   let instrumented: InstrumentedModule;
   try {
     const allowImport = (m: string, n: string, kind: string) => importAllowed(abi, m, n, kind === 'func' ? 'function' : kind);
-    instrumented = instrumentModule(bytes, { maxMemoryBytes, allowImport, maxPrepareMillis });
+    instrumented = instrumentModule(bytes, { maxMemoryBytes, allowImport, maxPrepareMillis, importMemory: true });
   } catch (e) {
     throw new AgentLoadError(agent.id, `module ${agent.module} cannot be instrumented: ${(e as Error).message}`);
   }
@@ -52,5 +54,6 @@ export async function loadModule(agent: WasmAgentSpec, { maxMemoryBytes, maxPrep
   if (!WebAssembly.Module.exports(module).some((e) => e.name === ARI.fuelGlobal)) {
     throw new AgentLoadError(agent.id, `module ${agent.module}: instrumentation left no fuel counter`);
   }
-  return { abi, module, footprintBytes: instrumented.footprint.extraBytes };
+  const { importedMemory } = instrumented;
+  return { abi, module, footprintBytes: instrumented.footprint.extraBytes, ...(importedMemory ? { memory: importedMemory } : {}) };
 }

@@ -9,6 +9,7 @@ import { FUEL_SLICE } from '../shared/fuel-costs.js';
 import { transpileCount } from './component-transpile.js';
 import { STARVED_BOUND_MS, STUCK_BOUND_MS } from './stuck-watch.js';
 import { WorkerPool } from './worker-pool.js';
+import { openEgress, withKillReason } from './task-egress.js';
 import { WASM_ENFORCES } from '../enforcement.js';
 
 export interface WasmRuntimeOptions {
@@ -19,6 +20,8 @@ export interface WasmRuntimeOptions {
   maxMemoryBytes: number;
   /** Instrumenting a module (validation + rewriting) taking longer than this refuses it at load. */
   maxPrepareMillis?: number;
+  /** PEM roots trusted, besides the default ones, for components' https through the egress proxy. */
+  egressCa?: readonly string[];
 }
 
 /** Default preparation bound: instrumentation is linear in module size (a 1.3 MB function takes well under 1 s). */
@@ -46,16 +49,18 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
     this.agents.set(agent.id, { ...loaded, key });
     this.options.logger?.info({ agent_id: agent.id, runtime: 'wasm', abi: loaded.abi }, 'wasm agent prepared');
     // Off any task's clock: every worker loads a component's glue and shim, and builds a spare instance.
-    this.pool.warmUp({ moduleKey: key, module: loaded.module, abi: loaded.abi, footprintBytes: loaded.footprintBytes });
+    this.pool.warmUp({ moduleKey: key, module: loaded.module, abi: loaded.abi, footprintBytes: loaded.footprintBytes, memory: loaded.memory });
   }
 
   async execute(agent: WasmAgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
     const loaded = this.agents.get(agent.id);
     if (!loaded) throw new AgentLoadError(agent.id, 'wasm agent was not prepared');
-    return this.pool.run({
-      moduleKey: loaded.key, module: loaded.module, abi: loaded.abi, footprintBytes: loaded.footprintBytes, agentId: agent.id,
-      env: agent.env, document: taskDocument(task), limits: task.limits, signal, onLog: hooks?.onLog,
+    const egress = await openEgress(loaded.module, hooks, this.options.egressCa);
+    const result = await this.pool.run({
+      moduleKey: loaded.key, module: loaded.module, abi: loaded.abi, footprintBytes: loaded.footprintBytes, memory: loaded.memory, agentId: agent.id,
+      env: agent.env, document: taskDocument(task), limits: task.limits, signal, onLog: hooks?.onLog, egress,
     });
+    return withKillReason(result, signal, task.limits);
   }
 
   async health(): Promise<BackendHealth> {

@@ -8,7 +8,7 @@ import { NO_LIMITS, type Limits } from '../../../contract/limits.js';
 import { emptyUsage, type ExecutionResult } from '../../../contract/outcome.js';
 import { createChannelBuffer } from '../shared/channel-layout.js';
 import { controlViews, createControlBuffer } from '../shared/control-block.js';
-import type { WasmAbi, WasmArtifact, WorkerReply, WorkerRequest } from '../shared/worker-protocol.js';
+import type { EgressTarget, WasmAbi, WasmArtifact, WorkerReply, WorkerRequest } from '../shared/worker-protocol.js';
 import { ChannelHost } from './channel-host.js';
 import { watchCpu, watchStuck, type Watched } from './stuck-watch.js';
 import { ThreadClock } from './thread-clock.js';
@@ -27,6 +27,8 @@ interface ModuleJob {
   abi: WasmAbi;
   /** Bytes an instance holds outside linear memory (see RunRequest.footprintBytes). */
   footprintBytes: number;
+  /** The pooled memory's shape when the module imports its memory (see RunRequest.memory). */
+  memory?: { initial: number; maximum: number };
 }
 
 export interface PoolJob extends ModuleJob {
@@ -36,6 +38,8 @@ export interface PoolJob extends ModuleJob {
   limits: Limits;
   signal: AbortSignal;
   onLog?: (line: string) => void;
+  /** The task's egress endpoint (components with a network policy), passed through to the worker. */
+  egress?: EgressTarget;
 }
 
 export type WarmUpJob = ModuleJob;
@@ -230,9 +234,9 @@ export class WorkerPool {
     const job = running.task?.job ?? running.warmUp!;
     const send = !slot.modules.has(job.moduleKey);
     slot.modules.add(job.moduleKey);
-    const common = { jobId: running.id, moduleKey: job.moduleKey, abi: job.abi, footprintBytes: job.footprintBytes, ...(send ? { module: job.module } : {}) };
+    const common = { jobId: running.id, moduleKey: job.moduleKey, abi: job.abi, footprintBytes: job.footprintBytes, ...(job.memory ? { memory: job.memory } : {}), ...(send ? { module: job.module } : {}) };
     const req: WorkerRequest = running.task
-      ? { ...common, type: 'run', agentId: running.task.job.agentId, env: running.task.job.env, document: running.task.job.document, limits: running.task.job.limits, deadline: running.startedAt + running.task.job.limits.timeoutMs }
+      ? { ...common, type: 'run', agentId: running.task.job.agentId, env: running.task.job.env, document: running.task.job.document, limits: running.task.job.limits, deadline: running.startedAt + running.task.job.limits.timeoutMs, egress: running.task.job.egress }
       : { ...common, type: 'warm-up' };
     if (req.type === 'run' && slot.channel.sendRequest(req)) return;
     slot.worker.postMessage(req);

@@ -13,6 +13,15 @@ export interface ComponentArtifact {
   cores: Record<string, WebAssembly.Module>;
   /** The component imports WASI interfaces (every command does; a task component may). */
   wasi: boolean;
+  /** It imports wasi:http/outgoing-handler: a task with a network policy gets an egress endpoint opened for it. */
+  http?: boolean;
+}
+
+/** A component task's egress proxy endpoint as the host opened it, and extra trust roots (PEM) for https. */
+export interface EgressTarget {
+  host: string;
+  port: number;
+  ca?: string[];
 }
 
 /** What a task instantiates: a core module, or a component's parts. */
@@ -43,6 +52,8 @@ interface ModuleMessage {
    * globals and the instrumenter's own structures. Counted against memory_bytes and in peak_memory_bytes.
    */
   footprintBytes: number;
+  /** Pages of the memory the instrumented module imports as `__ari.memory` (pooled by the worker); absent: it defines its own. */
+  memory?: { initial: number; maximum: number };
 }
 
 export interface RunRequest extends ModuleMessage {
@@ -54,6 +65,8 @@ export interface RunRequest extends ModuleMessage {
   limits: Limits;
   /** Absolute Date.now() after which the task is TIMEOUT. */
   deadline: number;
+  /** Present when the task may use the network (components only): every wasi:http request goes there. */
+  egress?: EgressTarget;
 }
 
 /**

@@ -66,7 +66,7 @@ function runOnce({ instantiate, wasi: wasiModule }: Loaded, artifact: ComponentA
   const clock = startClock();
   const logs = new LineSplitter(emitLog);
   const task: TaskBinding = {
-    wasi: { agentId: req.agentId, env: req.env, stdin: req.document, outputBytes: req.limits.outputBytes, log: (t) => logs.push(t) },
+    wasi: { agentId: req.agentId, env: req.env, stdin: req.document, outputBytes: req.limits.outputBytes, log: (t) => logs.push(t), egress: req.egress },
     limits: req.limits, deadline: req.deadline, control, footprintBytes: req.footprintBytes, hostBytes: Buffer.byteLength(req.document),
   };
   let ci: ComponentInstance | undefined;

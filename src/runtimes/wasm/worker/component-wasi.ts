@@ -1,5 +1,6 @@
-// WASI preview 2 for component tasks: preview2-shim as a sandbox (no preopens, network off, only the agent's env
-// and args, no host cwd), stdin = the task, stdout captured and capped, stderr = logs, exit = an unwind.
+// WASI preview 2 for component tasks: preview2-shim as a sandbox (no preopens, no sockets, only the agent's env
+// and args, no host cwd), stdin = the task, stdout captured and capped, stderr = logs, exit = an unwind, and
+// wasi:http only through the task's egress proxy endpoint (component-http.ts; denied without one).
 // Stream calls are charged fuel in proportion to their bytes (jco has already copied a write's bytes out of guest
 // memory when we see it; that copy is bounded by the guest's memory).
 // Imported lazily by the worker: loading preview2-shim starts its own I/O helper thread.
@@ -8,6 +9,8 @@ import { streams } from '@bytecodealliance/preview2-shim/io';
 import { hostCost } from '../shared/fuel-costs.js';
 import { OutputLimitExceeded, ProcExit } from '../shared/outcome-markers.js';
 import { OutputSink } from './output-sink.js';
+import { httpImports } from './component-http.js';
+import type { EgressTarget } from '../shared/worker-protocol.js';
 
 /** Largest write a guest may ask for at once (what `check-write` grants); WASI commands chunk to it. */
 const WRITE_CHUNK = 65536n;
@@ -79,6 +82,8 @@ export interface ComponentWasiTask {
   log: (text: string) => void;
   /** Charges host work to the task's fuel meter (throws its stop marker when the task must end). */
   charge: (units: number) => void;
+  /** The task's egress proxy endpoint, when it may use the network. */
+  egress?: EgressTarget;
 }
 
 /**
@@ -133,6 +138,9 @@ export class ComponentWasi {
       // connect/bind: refuse creation itself, so a guest cannot pile up host handles either.
       'wasi:sockets/tcp-create-socket': { createTcpSocket: denySocket },
       'wasi:sockets/udp-create-socket': { createUdpSocket: denySocket },
+      // Replaces the shim's wasi:http (its outgoing-handler is a real Node HTTP client, or with network off a bare
+      // throw jco cannot lower): denied as an error-code without a policy, through the proxy with one.
+      ...httpImports(() => this.task),
       'wasi:cli/stdin': { getStdin: () => stdin },
       'wasi:cli/stdout': { getStdout: () => stdout },
       'wasi:cli/stderr': { getStderr: () => stderr },

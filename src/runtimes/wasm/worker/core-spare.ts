@@ -1,10 +1,14 @@
 // A core-module instance built ahead of its task: imports are late-bound and routed to the task that takes it.
+import { ARI } from '../../../sandbox/wasm/instrument.js';
+import { takeMemory, type MemoryShape } from './memory-pool.js';
 import { MAX_SPARE_BYTES, Spares } from './spare-instance.js';
 
 type HostFn = (...args: unknown[]) => unknown;
 
 export interface CoreSpare {
   instance: WebAssembly.Instance;
+  /** The pooled memory the instance imports (the task that takes the spare releases it). */
+  memory?: WebAssembly.Memory;
   /** Routes the instance's imports to `imports`; false when they do not cover every import (instantiate afresh). */
   bind(imports: WebAssembly.Imports): boolean;
 }
@@ -16,15 +20,19 @@ export function takeCoreSpare(module: WebAssembly.Module): CoreSpare | undefined
 }
 
 /** `footprintBytes`: what the module holds outside linear memory (tables, globals, instrumentation). */
-export function prepareCoreSpare(module: WebAssembly.Module, footprintBytes: number): void {
+export function prepareCoreSpare(module: WebAssembly.Module, footprintBytes: number, memoryShape?: MemoryShape): void {
   spares.offer(module, () => {
     if (footprintBytes > MAX_SPARE_BYTES) return undefined;
-    const decls = WebAssembly.Module.imports(module);
-    if (decls.some((d) => d.kind !== 'function')) return undefined;
+    const all = WebAssembly.Module.imports(module);
+    const pooled = (d: WebAssembly.ModuleImportDescriptor) => d.kind === 'memory' && d.module === ARI.importModule && d.name === ARI.memoryImport;
+    const decls = all.filter((d) => !pooled(d));
+    if (decls.some((d) => d.kind !== 'function') || (all.length !== decls.length && !memoryShape)) return undefined;
     let target: Record<string, Record<string, HostFn>> | undefined;
-    const late: Record<string, Record<string, HostFn>> = {};
-    for (const { module: ns, name } of decls) (late[ns] ??= {})[name] = (...args) => target![ns]![name]!(...args);
-    const instance = new WebAssembly.Instance(module, late);
+    const late: Record<string, Record<string, unknown>> = {};
+    for (const { module: ns, name } of decls) (late[ns] ??= {})[name] = (...args: unknown[]) => target![ns]![name]!(...args);
+    const pooledMemory = all.length !== decls.length ? takeMemory(memoryShape!) : undefined;
+    if (pooledMemory) (late[ARI.importModule] ??= {})[ARI.memoryImport] = pooledMemory;
+    const instance = new WebAssembly.Instance(module, late as WebAssembly.Imports);
     const memory = instance.exports.memory;
     const bytes = footprintBytes + (memory instanceof WebAssembly.Memory ? memory.buffer.byteLength : 0);
     const bind = (imports: WebAssembly.Imports): boolean => {
@@ -33,6 +41,6 @@ export function prepareCoreSpare(module: WebAssembly.Module, footprintBytes: num
       target = real as typeof target;
       return true;
     };
-    return { value: { instance, bind }, bytes };
+    return { value: { instance, bind, memory: pooledMemory }, bytes };
   });
 }

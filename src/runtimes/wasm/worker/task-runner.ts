@@ -8,6 +8,7 @@ import type { RunRequest } from '../shared/worker-protocol.js';
 import { takeCoreSpare } from './core-spare.js';
 import { FuelMeter, type TaskControl } from './fuel-meter.js';
 import { GuestMemory } from './guest-memory.js';
+import { releaseMemory, takeMemory } from './memory-pool.js';
 import { capPages, checkFootprint, extraBytes } from './memory-footprint.js';
 import { runSeed, seedImports } from './seed-abi.js';
 import type { AbiRun, TaskContext } from './task-context.js';
@@ -45,6 +46,8 @@ export function runTask(
   let memory: WebAssembly.Memory | undefined;
   let run: AbiRun | undefined;
   let thrown: unknown;
+  /** The pooled memory this task's instance imports: zeroed and given back once the task is over. */
+  let pooled: WebAssembly.Memory | undefined;
   const hostBytes = Buffer.byteLength(req.document);
   const held = () => (instance ? extraBytes([instance], req.footprintBytes) : req.footprintBytes) + hostBytes;
   try {
@@ -54,7 +57,13 @@ export function runTask(
     const counter = meter.counter();
     imports[ARI.importModule] = { [ARI.outOfFuel]: counter.outOfFuel };
     const spare = takeCoreSpare(module);
-    instance = spare?.bind(imports) ? spare.instance : new WebAssembly.Instance(module, imports);
+    if (spare?.bind(imports)) {
+      pooled = spare.memory;
+      instance = spare.instance;
+    } else {
+      if (req.memory) imports[ARI.importModule][ARI.memoryImport] = pooled = takeMemory(req.memory);
+      instance = new WebAssembly.Instance(module, imports);
+    }
     memory = exported<WebAssembly.Memory>(instance, 'memory');
     wasi?.bindMemory(memory);
     const maxPages = exported<WebAssembly.Global>(instance, ARI.memMaxPagesGlobal);
@@ -74,5 +83,6 @@ export function runTask(
   usage.outputBytes = run?.outputBytes ?? (thrown instanceof OutputLimitExceeded ? thrown.offered : wasi?.stdout.total ?? 0);
   usage.exitCode = run?.exitCode ?? 0;
   const oomFlagged = exported<WebAssembly.Global>(instance, ARI.oomGlobal)?.value === 1 || thrown instanceof MemoryLimitExceeded;
+  if (pooled && req.memory) releaseMemory(req.memory, pooled);
   return taskOutcome({ run, stop: meter.stop, thrown, oomFlagged, overBudget: meter.overBudget() }, usage, req.limits);
 }

@@ -54,7 +54,7 @@ function threadId(): number | undefined {
 function warmUp(mod: WasmArtifact, req: WarmUpRequest): Promise<void> | undefined {
   const done = () => post({ type: 'result', jobId: req.jobId, result: { status: 'COMPLETED', output: null, usage: emptyUsage(), metrics: {} } });
   if (!isComponentAbi(req.abi)) {
-    prepareCoreSpare(mod as WebAssembly.Module, req.footprintBytes);
+    prepareCoreSpare(mod as WebAssembly.Module, req.footprintBytes, req.memory);
     done();
     return undefined;
   }
@@ -95,7 +95,7 @@ function run(mod: WasmArtifact, req: RunRequest): Promise<void> | undefined {
   // agents that alternate would be wasted), and only when no next task is already waiting for this worker.
   const repeat = mod === lastModule;
   lastModule = mod;
-  if (repeat && !channel.requestWaiting()) prepareCoreSpare(mod as WebAssembly.Module, req.footprintBytes);
+  if (repeat && !channel.requestWaiting()) prepareCoreSpare(mod as WebAssembly.Module, req.footprintBytes, req.memory);
   return undefined;
 }
 

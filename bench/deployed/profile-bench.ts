@@ -1,0 +1,95 @@
+// The per-task cost breakdown of the deployed wasm path: `ari serve` with its main thread's CPU profiler switched on
+// for each measured phase only (profile-preload.mjs), a load client in its own process, one phase at 1 in flight and
+// one at 64; the samples are split into stages (cpu-profile.ts), and every thread's on-CPU time is read from /proc.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchSection } from '../run.js';
+import { fmt } from '../stats.js';
+import { IDLE_STAGES, stageTimes, type CpuProfile } from './cpu-profile.js';
+import { serverToml, wasmAgent } from './deployed-bench.js';
+import { cpuSpent, runScript, serveDaemon, threadCpuNs } from './processes.js';
+
+const SEQ = Number(process.env.BENCH_PROFILE_SEQ ?? 3000);
+const PAR = Number(process.env.BENCH_PROFILE_PAR ?? 6000);
+/** Sampling interval in µs (V8's default is 1000: too coarse for stages of a few µs per task). */
+const INTERVAL_US = Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 100);
+/** Profile another checkout (e.g. a copy taken before a change) instead of this one. */
+const REPO_UNDER_TEST = process.env.BENCH_PROFILE_REPO;
+
+interface Phase { name: string; calls: number; fromUs: number; toUs: number; cpu: Map<string, number>; report: string; profile?: CpuProfile }
+
+async function until(file: string): Promise<void> {
+  for (let i = 0; i < 600 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!existsSync(file)) throw new Error(`the profiled daemon never wrote ${file}`);
+}
+
+let profiles = 0;
+async function phase(address: string, pid: number, out: string | undefined, name: string, seq: number, par: string, warm = 0): Promise<Phase> {
+  const n = profiles;
+  if (out) {
+    profiles++;
+    process.kill(pid, 'SIGUSR2');
+    await until(`${out}-${n}.started`);
+  }
+  const before = threadCpuNs(pid);
+  const fromUs = Number(process.hrtime.bigint() / 1000n);
+  const { line } = await runScript('load-client.ts', [address, 'math', String(seq), par, String(warm)]);
+  const toUs = Number(process.hrtime.bigint() / 1000n);
+  const cpu = cpuSpent(pid, before, threadCpuNs(pid));
+  let profile: CpuProfile | undefined;
+  if (out) {
+    process.kill(pid, 'SIGUSR2');
+    await until(`${out}-${n}.cpuprofile`);
+    profile = JSON.parse(readFileSync(`${out}-${n}.cpuprofile`, 'utf8')) as CpuProfile;
+  }
+  const report = JSON.parse(line) as { calls: number; seq: { p50Ms: number }; par: Record<string, { throughput: number }> };
+  const summary = seq ? `p50 ${fmt(report.seq.p50Ms, 3)} ms` : `${fmt(Object.values(report.par)[0]!.throughput, 0)} req/s`;
+  return { name, calls: report.calls, fromUs, toUs, cpu, report: summary, profile };
+}
+
+export async function profileSection(): Promise<BenchSection> {
+  const dir = mkdtempSync(join(tmpdir(), 'ari-profile-'));
+  process.env.ARI_PROFILE_OUT = join(dir, 'main');
+  process.env.ARI_PROFILE_INTERVAL_US = String(INTERVAL_US);
+  const ari = await serveDaemon(serverToml(wasmAgent('math')), {
+    repo: REPO_UNDER_TEST, nodeArgs: ['--import', join(import.meta.dirname, 'profile-preload.mjs')],
+  });
+  delete process.env.ARI_PROFILE_OUT;
+  const out = join(dir, 'main');
+  const phases: Phase[] = [];
+  try {
+    await phase(ari.address, ari.pid, undefined, 'warm-up', 0, '8:2000', 300);
+    // Unprofiled first: the on-CPU figures without the profiler's own cost.
+    phases.push(await phase(ari.address, ari.pid, undefined, '1 in flight, no profiler', SEQ, '', 0));
+    phases.push(await phase(ari.address, ari.pid, undefined, '64 in flight, no profiler', 0, `64:${PAR}`, 0));
+    phases.push(await phase(ari.address, ari.pid, out, '1 in flight', SEQ, '', 0));
+    phases.push(await phase(ari.address, ari.pid, out, '64 in flight', 0, `64:${PAR}`, 0));
+  } finally {
+    await ari.stop();
+  }
+  const profiled = phases.filter((p) => p.profile);
+  const per = profiled.map((p) => stageTimes(p.profile!, -Infinity, Infinity));
+  const stages = [...new Set(per.flatMap((t) => [...t.keys()]))];
+  const us = (m: Map<string, number>, s: string, calls: number) => (m.get(s) ?? 0) / calls;
+  const weight = (s: string) => per.reduce((acc, t, i) => acc + us(t, s, profiled[i]!.calls), 0);
+  stages.sort((a, b) => Number(IDLE_STAGES.has(a)) - Number(IDLE_STAGES.has(b)) || weight(b) - weight(a));
+  const rows = stages.map((s) => [s, ...per.map((t, i) => fmt(us(t, s, profiled[i]!.calls), 1))]);
+  const busy = (m: Map<string, number>, calls: number) => [...m].filter(([s]) => !IDLE_STAGES.has(s)).reduce((a, [, v]) => a + v, 0) / calls;
+  rows.push(['**busy total (profile)**', ...per.map((t, i) => fmt(busy(t, profiled[i]!.calls), 1))]);
+  const cpuRow = (p: Phase) => [...p.cpu].sort((a, b) => b[1] - a[1]).map(([k, ns]) => `${k} ${fmt(ns / 1000 / p.calls, 1)}`).join(', ');
+  writeFileSync(join(dir, 'breakdown.json'), JSON.stringify({
+    phases: phases.map((p) => ({ ...p, profile: undefined, cpu: Object.fromEntries(p.cpu) })),
+    stages: profiled.map((p, i) => ({ phase: p.name, us: Object.fromEntries(per[i]!) })),
+  }, null, 1));
+  return {
+    title: 'Deployed wasm path: main-thread cost per task by stage (µs per task, CPU profile of the `ari serve` main thread)',
+    headers: ['stage', ...profiled.map((p) => `main thread @${p.name}`)],
+    rows,
+    notes: [
+      ...phases.map((p) => `${p.name}: ${p.calls} tasks in ${fmt((p.toUs - p.fromUs) / 1e6, 1)} s (${p.report}); on-CPU µs per task by thread (/proc schedstat): ${cpuRow(p)}`),
+      `main thread sampled every ${INTERVAL_US} µs during the profiled phases only; each sample is charged to the deepest frame a stage owns (bench/deployed/cpu-profile.ts); idle rows are time, not CPU`,
+      `tree profiled: ${REPO_UNDER_TEST ?? 'this checkout'}; profiles and breakdown.json kept in ${dir}`,
+    ],
+  };
+}
