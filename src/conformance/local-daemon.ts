@@ -16,6 +16,8 @@ export interface LocalDaemon {
   tmp: string;
   /** Live wasm worker threads (the wasm runtime exposes workerCount()). */
   wasmWorkers(): number;
+  /** Resolves once the wasm workers have loaded every agent (≤ 30 s), so memory is measured at steady state. */
+  warmedUp(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,11 +50,14 @@ export async function startLocalDaemon(configPath: string, secret: string, logge
     restore();
     throw e;
   }
-  const wasm = handle.runtimes.get('wasm') as { workerCount?: () => number } | undefined;
+  const wasm = handle.runtimes.get('wasm') as { workerCount?: () => number; warmedUp?: () => boolean } | undefined;
   return {
     handle,
     tmp,
     wasmWorkers: () => wasm?.workerCount?.() ?? 0,
+    warmedUp: async () => {
+      for (let i = 0; i < 300 && wasm?.warmedUp?.() === false; i++) await new Promise((r) => setTimeout(r, 100));
+    },
     stop: async () => {
       try {
         await handle.stop();

@@ -35,5 +35,5 @@ describe('load: 100 clients × 50 tasks', () => {
     const stopped = await daemon.kill('SIGTERM');
     expect(stopped.code).toBe(0);
     daemon = undefined;
-  }, 180_000);
+  }, 480_000); // 150–180 s on this 2-core VM beside a busy core: the bound is for a hang, not for speed
 });

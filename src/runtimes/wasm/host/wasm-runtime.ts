@@ -86,6 +86,11 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
   }
 
   /** Live worker threads (for leak checks). */
+  /** Every agent's one-time parts are loaded on every worker (see WorkerPool.warmedUp). */
+  warmedUp(): boolean {
+    return this.pool.warmedUp();
+  }
+
   workerCount(): number {
     return this.pool.workerCount();
   }

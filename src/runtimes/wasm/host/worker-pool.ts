@@ -126,6 +126,11 @@ export class WorkerPool {
     this.dispatch();
   }
 
+  /** No warm-up pending or in progress on any worker (a caller measuring steady-state memory waits for it). */
+  warmedUp(): boolean {
+    return this.slots.every((s) => s.warmUps.length === 0 && !s.running?.warmUp);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.queue.splice(0)) p.resolve(ended({ killedFor: 'CANCELLED' }, p.job.limits, Date.now()));
