@@ -118,9 +118,11 @@ export async function leakRows(before: HostSnapshot, ctx: LeakContext, settleMs 
 }
 
 /** In-process only: after the daemon stopped, nothing of its run may remain. */
-export async function afterStopRow(scope: HostScope, dockerSelected: boolean, liveWorkers: number): Promise<LeakReport> {
+export async function afterStopRow(scope: HostScope, dockerSelected: boolean, liveWorkers: () => number): Promise<LeakReport> {
   const left: string[] = [];
   await sleep(500);
+  // A worker thread that loaded preview2-shim ends its I/O helper thread first: on a loaded host that takes seconds.
+  for (let i = 0; i < 90 && liveWorkers() > 0; i++) await sleep(50);
   left.push(...sandboxProcesses(scope).map((p) => `pid ${p.pid} uid ${p.uid} ${p.comm}`));
   // The daemon's own native tree (ari-<pid>.*) must be gone; shared bases like ari-docker may stay.
   left.push(...ariCgroups(scope).filter((c) => c.includes(`ari-${scope.daemonPid}.`)));
@@ -129,6 +131,6 @@ export async function afterStopRow(scope: HostScope, dockerSelected: boolean, li
     if (c instanceof Error) left.push(c.message);
     else left.push(...c.map((x) => `container ${x.id} ${x.state}`));
   }
-  if (liveWorkers > 0) left.push(`${liveWorkers} wasm worker threads`);
+  if (liveWorkers() > 0) left.push(`${liveWorkers()} wasm worker threads`);
   return row('after-stop', 'after daemon stop: nothing of its run remains', left, 'left');
 }

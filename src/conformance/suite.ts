@@ -96,9 +96,10 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteReport> {
     opts.progress?.('checking for leaks …');
     const leaks: LeakReport[] = await leakRows(before, leakCtx);
     if (local) {
+      const stopped = local;
       client.close();
-      await local.stop();
-      leaks.push(await afterStopRow(scope, dockerSelected, local.wasmWorkers()));
+      await stopped.stop();
+      leaks.push(await afterStopRow(scope, dockerSelected, () => stopped.wasmWorkers()));
       local = undefined;
     }
     const partial = { cases: matrix.cases, leaks, backends: matrix.backends };

@@ -106,6 +106,8 @@ describe('WasmRuntime with components', () => {
   }, 60_000);
   afterAll(async () => {
     await runtime.close();
+    // threads that loaded preview2-shim end its I/O helper thread first: allow a loaded host 5 s
+    for (let i = 0; i < 100 && runtime.workerCount() > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(runtime.workerCount()).toBe(0);
   });
 

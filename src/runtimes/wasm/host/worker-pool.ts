@@ -162,12 +162,16 @@ export class WorkerPool {
       this.onReply(slot, { type: 'result', jobId, result });
     });
     worker.on('message', (m: WorkerReply) => { if (slot.worker === worker) this.onReply(slot, m); });
+    // An uncaught error is followed by an exit (code 1): the error names the cause, so the exit must not replace it.
+    let failed = false;
     worker.on('error', (e: Error & { code?: string }) => {
+      failed = true;
+      if (!slot.ready) this.logger?.error({ runtime: 'wasm', err: e }, 'wasm worker thread threw while starting');
       if (slot.worker === worker) this.onDeath(slot, e.message, e.code === 'ERR_WORKER_OUT_OF_MEMORY');
     });
     worker.on('exit', (code) => {
       this.live.delete(worker);
-      if (slot.worker === worker) this.onDeath(slot, `exited with code ${code}`, false);
+      if (slot.worker === worker && !failed) this.onDeath(slot, `exited with code ${code}`, false);
     });
   }
 
