@@ -1,6 +1,6 @@
 // Closed-loop load on a real `ari serve`: N clients × M MathAgent tasks across backends, every answer checked.
 // `node --import tsx bench/load.ts [--clients 100] [--tasks 50] [--agents math,math-native] [--target host:port]`
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -105,7 +105,8 @@ async function main(): Promise<void> {
     clients: { type: 'string', default: '100' }, tasks: { type: 'string', default: '50' },
     agents: { type: 'string', default: 'math,math-native' }, target: { type: 'string' }, token: { type: 'string' },
   } });
-  const daemon = values.target ? undefined : await startChildDaemon(mkdtempSync(join(tmpdir(), 'ari-load-')), loadDaemonToml({ storage: join(tmpdir(), `ari-load-${process.pid}`) }));
+  const dir = mkdtempSync(join(tmpdir(), 'ari-load-'));
+  const daemon = values.target ? undefined : await startChildDaemon(dir, loadDaemonToml({ storage: join(dir, 'data') }));
   const target = values.target ?? daemon!.address;
   const rss = () => (daemon ? `${fmt(daemon.rssBytes() / 2 ** 20, 1)} MiB` : 'n/a');
   const before = rss();
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
   console.log(`load: ${describeLoad(r)}; daemon RSS ${before} → ${rss()}`);
   for (const w of [...r.wrong, ...r.refused].slice(0, 10)) console.log(`  ${w}`);
   await daemon?.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
   process.exit(r.wrong.length + r.refused.length ? 1 : 0);
 }
 
