@@ -79,6 +79,8 @@ export interface ContainerClient {
    */
   watchExit(id: string): Promise<{ exited: Promise<number> }>;
   inspect(id: string): Promise<ContainerState>;
+  /** Whether the container runtime already reported an OOM kill in the container (false when it cannot tell). */
+  oomReported(id: string): boolean;
   /** SIGKILL; resolves once the engine reports the container stopped. One already stopped or gone is not an error. */
   kill(id: string): Promise<void>;
   /** SIGKILL and remove in one call; a container already gone is not an error. */

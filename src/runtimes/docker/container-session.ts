@@ -8,6 +8,9 @@ export type Sink = (chunk: Buffer) => void;
 
 /** Output a container writes before a task is bound (a pooled agent printing early) is held up to this. */
 const EARLY_OUTPUT_CAP = 64 * 1024;
+/** How long an unexplained SIGKILL at the memory limit waits for the OOM to be reported (a loaded engine lags). */
+const OOM_EVIDENCE_MS = 1500;
+const OOM_POLL_MS = 25;
 
 export class ContainerSession {
   /** Resolves with the exit status when the container stops (or -1 if the engine lost it). */
@@ -78,17 +81,30 @@ export class ContainerSession {
 
   /**
    * Whether the kernel OOM-killed anything in the container, the agent or a child of it: the fenced parent's
-   * record where the kernel keeps one (v2); else, only when the limit was reached at all, the container's own
-   * cgroup's count (v1), or once runc deleted that, the engine's OOMKilled (set from the container cgroup's OOM
-   * event, which precedes the kill, so it does not trail the exit).
+   * record where the kernel keeps one (v2); else, only when the limit was reached at all, containerd's OOM event,
+   * the container's own cgroup's count (v1), or once runc deleted that, the engine's OOMKilled. containerd's exit
+   * event can arrive before its OOM event and before dockerd has seen either, so an agent SIGKILLed by nobody of
+   * ours (`unexplainedKill`) at the limit waits up to OOM_EVIDENCE_MS for the evidence before "no".
    */
-  async oomKilled(memoryLimit: number): Promise<boolean> {
+  async oomKilled(memoryLimit: number, unexplainedKill: boolean): Promise<boolean> {
     if (this.cgroup && this.cgroup.oomKills() > 0) return true;
     if (this.cgroup && !this.cgroup.limitReached(memoryLimit)) return false;
+    const deadline = performance.now() + (unexplainedKill ? OOM_EVIDENCE_MS : 0);
+    for (;;) {
+      const evidence = await this.oomEvidence();
+      if (evidence !== undefined || performance.now() >= deadline) return evidence ?? false;
+      await new Promise((r) => setTimeout(r, OOM_POLL_MS));
+    }
+  }
+
+  /** true/false when a source knows, undefined when none can tell yet. */
+  private async oomEvidence(): Promise<boolean | undefined> {
+    if (this.client.oomReported(this.id)) return true;
     // v1: the kernel's own count, in the container's cgroup, which outlives the exit until runc deletes the task.
     const own = this.cgroup?.containerOomKills(this.id);
-    if (own !== undefined) return own > 0;
-    return (await this.client.inspect(this.id).catch(() => undefined))?.oomKilled === true;
+    if (own !== undefined && own > 0) return true;
+    if ((await this.client.inspect(this.id).catch(() => undefined))?.oomKilled === true) return true;
+    return own === 0 ? false : undefined;
   }
 
   /**

@@ -10,9 +10,11 @@ const TOOL_DIRS = ['/usr/bin', '/usr/local/bin', '/usr/sbin', '/bin'];
 /** After the subscription ended (containerd restarted, ctr killed), wait this long before subscribing again. */
 const RESUBSCRIBE_MS = 1000;
 /** `<date> <time> +0000 UTC moby /tasks/exit {json}`: ctr prints one event a line. */
-const EXIT_LINE = /^\S+ \S+ \S+ \S+ moby \/tasks\/exit (\{.*\})\s*$/;
+const EVENT_LINE = /^\S+ \S+ \S+ \S+ moby \/tasks\/(exit|oom) (\{.*\})\s*$/;
+/** An OOM report is kept this long: the answer that asks for it comes within a second of the kill. */
+const OOM_MEMORY_MS = 60_000;
 
-interface TaskExit { container_id?: string; id?: string; exit_status?: number }
+interface TaskEvent { container_id?: string; id?: string; exit_status?: number }
 
 function tool(name: string): string | undefined {
   return TOOL_DIRS.map((d) => `${d}/${name}`).find(existsSync);
@@ -25,6 +27,8 @@ function tool(name: string): string | undefined {
 export class ContainerdExits {
   private static readonly bySocket = new Map<string, ContainerdExits>();
   private readonly waiting = new Map<string, (status: number) => void>();
+  /** Containers the shim reported OOM-killed (its cgroup's OOM event), with when: the exit may arrive first. */
+  private readonly ooms = new Map<string, number>();
   private child?: ChildProcess;
   private retryAt = 0;
 
@@ -53,9 +57,14 @@ export class ContainerdExits {
     this.waiting.delete(id);
   }
 
+  /** Whether containerd reported an OOM kill in the container (events from after the first `next`). */
+  oomReported(id: string): boolean {
+    return this.ooms.has(id);
+  }
+
   private subscribe(): void {
     if (this.child || Date.now() < this.retryAt) return;
-    const args = ['--address', this.socket, 'events', 'topic=="/tasks/exit",namespace==moby'];
+    const args = ['--address', this.socket, 'events', 'topic=="/tasks/exit",namespace==moby', 'topic=="/tasks/oom",namespace==moby'];
     // pdeathsig: a daemon that is SIGKILLed must not leave its subscriber behind.
     const setpriv = tool('setpriv');
     const child = setpriv
@@ -80,19 +89,27 @@ export class ContainerdExits {
   }
 
   private onLine(line: string): void {
-    const m = EXIT_LINE.exec(line);
+    const m = EVENT_LINE.exec(line);
     if (!m) return;
-    let e: TaskExit;
+    let e: TaskEvent;
     try {
-      e = JSON.parse(m[1]) as TaskExit;
+      e = JSON.parse(m[2]) as TaskEvent;
     } catch {
       return;
     }
+    if (m[1] === 'oom') return this.onOom(e);
     // Only the init process's exit ends the container (an exec'd process has its own id).
     if (!e.container_id || e.id !== e.container_id) return;
     const resolve = this.waiting.get(e.container_id);
     if (!resolve) return;
     this.waiting.delete(e.container_id);
     resolve(e.exit_status ?? 0); // protobuf JSON omits a zero status
+  }
+
+  private onOom(e: TaskEvent): void {
+    if (!e.container_id) return;
+    const now = Date.now();
+    for (const [id, at] of this.ooms) if (now - at > OOM_MEMORY_MS) this.ooms.delete(id);
+    this.ooms.set(e.container_id, now);
   }
 }

@@ -130,6 +130,10 @@ export class DockerodeClient implements ContainerClient {
     return { running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled, error: s.Error ?? '', mounts, addresses };
   }
 
+  oomReported(id: string): boolean {
+    return this.exits?.oomReported(id) ?? false;
+  }
+
   async kill(id: string): Promise<void> {
     try {
       // SIGKILL: the engine answers once the container is no longer running.

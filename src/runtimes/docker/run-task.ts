@@ -78,7 +78,7 @@ export async function runTask(session: ContainerSession, task: ExecutionTask, si
     logs.flush();
     return classify({
       killedFor: killReason,
-      oomKilled: await session.oomKilled(limits.memoryBytes),
+      oomKilled: await session.oomKilled(limits.memoryBytes, exit.signal === 'SIGKILL' && !killReason),
       cpuSpent: usage.cpuMs >= limits.cpuMillis,
       exit,
       stdout: killReason ? undefined : stdout.toString(),
