@@ -3,7 +3,7 @@
 // export type-checks in a scratch TypeScript file; then deploy/Dockerfile is built over that same install (local material
 // only: the base is imported from the host's node) and the image serves. Dependencies come from the npm cache or the registry.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -22,6 +22,15 @@ let container = '';
 const danglingBefore = new Set((() => {
   try { return sh('docker', ['images', '-q', '--filter', 'dangling=true']).split('\n').filter(Boolean); } catch { return []; }
 })());
+/** A prebuild-install tarball of the repo's compiled better-sqlite3 (a version the install resolves differently compiles). */
+function localSqlitePrebuild(into: string): string {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string };
+  mkdirSync(into, { recursive: true });
+  const name = `better-sqlite3-v${pkg.version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  execFileSync('tar', ['-czf', join(into, name), '-C', join(REPO, 'node_modules/better-sqlite3'), 'build/Release/better_sqlite3.node']);
+  return into;
+}
+
 afterAll(() => {
   if (daemonPid) try { process.kill(daemonPid, 'SIGTERM'); } catch { /* gone */ }
   if (container) try { sh('docker', ['rm', '-f', '-v', container]); } catch { /* gone */ }
@@ -45,7 +54,11 @@ it('npm pack → install into an empty directory → ari runs, serves and its ty
 
   execFileSync('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), '{"name":"scratch","private":true,"type":"module"}');
-  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
+  // better-sqlite3's install fetches a prebuilt addon from GitHub (unreachable here) or compiles it (~2 min): hand it
+  // the one the bootstrap compiled from the same release, as an operator's local prebuild mirror would.
+  const prebuilds = localSqlitePrebuild(join(dir, 'prebuilds'));
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, encoding: 'utf8', timeout: 900_000,
+    env: { ...process.env, ARI_FROM_SOURCE: '', npm_config_better_sqlite3_local_prebuilds: prebuilds }, stdio: ['ignore', 'pipe', 'pipe'] });
   installed = true;
   expect(run('npx', ['ari', '--version'], app)).toMatch(/^ari \d+\.\d+\.\d+ /);
 

@@ -11,6 +11,8 @@ const EARLY_OUTPUT_CAP = 64 * 1024;
 /** How long an unexplained SIGKILL at the memory limit waits for the OOM to be reported (a loaded engine lags). */
 const OOM_EVIDENCE_MS = 1500;
 const OOM_POLL_MS = 25;
+/** How long the processes a kernel kill signalled may take to be gone before the engine is asked instead. */
+const KERNEL_KILL_WAIT_MS = 250;
 
 export class ContainerSession {
   /** Resolves with the exit status when the container stops (or -1 if the engine lost it). */
@@ -142,12 +144,15 @@ export class ContainerSession {
   }
 
   /**
-   * SIGKILLs the container and resolves once it is stopped, without removing it (removal is off the answer's
+   * SIGKILLs the container and resolves once its processes are gone, without removing it (removal is off the answer's
    * path: dispose()). Falls back to a forced removal when the engine refuses the kill. Idempotent.
    */
   kill(): Promise<void> {
     return (this.killing ??= (async () => {
-      await this.client.kill(this.id).catch(() => this.client.remove(this.id).catch(() => {}));
+      // Through the kernel first (microseconds; the engine learns of the exit by itself and dispose() removes
+      // the container); through the engine when there is no cgroup of ours or something outlived the kill.
+      const gone = (await this.cgroup?.killAll(KERNEL_KILL_WAIT_MS)) === true;
+      if (!gone) await this.client.kill(this.id).catch(() => this.client.remove(this.id).catch(() => {}));
       this.io.destroy();
     })());
   }

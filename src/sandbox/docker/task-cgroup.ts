@@ -4,6 +4,7 @@
 // exits, so CPU time, peak memory and OOM kills can be read after the exit.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { killCgroupTree } from './cgroup-kill.js';
 
 const ROOT = '/sys/fs/cgroup';
 /** Every container parent lives under /ari-docker/ in each hierarchy, so a sweep finds them all. */
@@ -149,6 +150,11 @@ export class TaskCgroup {
     if (LAYOUT === 'v1') return this.peakMemoryBytes() >= limitBytes - CHARGE_BATCH_BYTES;
     if (LAYOUT === 'v2') return (readKeyed(join(ROOT, this.parent, 'memory.events'), 'max') ?? 0) > 0;
     return true;
+  }
+
+  /** SIGKILLs everything in the container through the kernel; true once all of it is gone (within `waitMs`). */
+  killAll(waitMs: number): Promise<boolean> {
+    return LAYOUT === 'none' ? Promise.resolve(false) : killCgroupTree(this.parent, LAYOUT, waitMs);
   }
 
   /** After the container is removed. Returns whether every hierarchy's directory is gone. */
