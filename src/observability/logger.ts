@@ -83,7 +83,9 @@ export function createLogger(level = process.env.ARI_LOG_LEVEL ?? 'info', format
     const pretty = createRequire(import.meta.url)('pino-pretty') as (o: object) => PrettyStream;
     return pino(options, pretty({ destination: 2, sync: true, colorize: !!process.stderr.isTTY, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l o', ignore: 'svc,pid,hostname' }));
   }
-  return pino(options, pino.destination(2));
+  // Synchronous too: pino.destination(fd) is asynchronous by default, and a line still buffered when the daemon is
+  // SIGKILLed is lost — the fleet chaos test saw a task that completed on a killed replica with no "task started".
+  return pino(options, pino.destination({ dest: 2, sync: true }));
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });
