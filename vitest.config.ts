@@ -1,5 +1,6 @@
 // Test runner config: real daemons, sandboxes and engines, so generous timeouts and process isolation.
 import { defineConfig } from 'vitest/config';
+import { LongFirstSequencer } from './test/helpers/long-first-sequencer.js';
 
 export default defineConfig({
   test: {
@@ -10,5 +11,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     fileParallelism: true,
     maxWorkers: 2,
+    sequence: { sequencer: LongFirstSequencer },
   },
 });
