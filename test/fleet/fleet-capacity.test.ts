@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleepTask, startedOn, startFleet, type TestFleet } from './fleet-harness.js';
 
 let fleet: TestFleet;
-beforeAll(async () => { fleet = await startFleet([{ nativeConcurrency: 1 }, { nativeConcurrency: 2 }, { nativeConcurrency: 4 }]); }, 180_000);
+/** Nobody is killed here: a lease a busy 2-core host cannot miss (3 s renewals were late beside a spinning core). */
+const CAPACITY_LEASE_MS = 15_000;
+beforeAll(async () => { fleet = await startFleet([1, 2, 4].map((n) => ({ nativeConcurrency: n, leaseMs: CAPACITY_LEASE_MS }))); }, 180_000);
 afterAll(async () => { await fleet?.stop(); }, 60_000);
 
 describe('fleet capacity', () => {
@@ -12,7 +14,7 @@ describe('fleet capacity', () => {
     const t0 = Date.now();
     const rs = await Promise.all(Array.from({ length: 300 }, (_, i) => first.executeTask(sleepTask(`cap-${i}`, i, 200))));
     const seconds = (Date.now() - t0) / 1000;
-    expect(rs.every((r) => r.status === 'COMPLETED')).toBe(true);
+    expect(rs.filter((r) => r.status !== 'COMPLETED').map((r) => `${r.task_id} ${r.status} ${r.error?.code ?? ''} ${r.error?.message ?? ''}`).slice(0, 5)).toEqual([]);
     const share = [0, 0, 0];
     for (const [id, on] of startedOn(fleet.members)) {
       if (!id.startsWith('cap-')) continue;
