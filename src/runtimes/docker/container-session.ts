@@ -13,6 +13,8 @@ const OOM_EVIDENCE_MS = 1500;
 const OOM_POLL_MS = 25;
 /** How long the processes a kernel kill signalled may take to be gone before the engine is asked instead. */
 const KERNEL_KILL_WAIT_MS = 250;
+const REMOVE_ATTEMPTS = 5;
+const REMOVE_RETRY_MS = 200;
 
 export class ContainerSession {
   /** Resolves with the exit status when the container stops (or -1 if the engine lost it). */
@@ -160,11 +162,26 @@ export class ContainerSession {
   /** Removes the container (SIGKILL first if it still runs), then its cgroup parent. Idempotent; never throws. */
   dispose(): Promise<void> {
     return (this.disposing ??= (async () => {
-      await this.client.remove(this.id).catch(() => {});
+      await this.removeWithRetries();
       this.io.destroy();
       // runc deletes the container's own cgroup asynchronously after the kill; retry the parent briefly.
       for (let i = 0; i < 50 && this.cgroup && !this.cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 10));
     })());
+  }
+
+  /**
+   * A container killed through the kernel may still be being stopped by the engine: a removal it refuses (500) is
+   * retried, so that the container is not left behind until the next start's sweep.
+   */
+  private async removeWithRetries(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.client.remove(this.id);
+      } catch {
+        if (attempt >= REMOVE_ATTEMPTS) return; // the next start's sweep removes it (labelled with our daemon id)
+        await new Promise((r) => setTimeout(r, REMOVE_RETRY_MS * attempt));
+      }
+    }
   }
 
   private route(stream: 'out' | 'err', chunk: Buffer): void {
