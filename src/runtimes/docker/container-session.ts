@@ -170,7 +170,7 @@ export class ContainerSession {
   }
 
   /**
-   * A container killed through the kernel may still be being stopped by the engine: a removal it refuses (500) is
+   * A container killed through the kernel may still be being stopped by the engine: a removal it refuses then is
    * retried, so that the container is not left behind until the next start's sweep.
    */
   private async removeWithRetries(): Promise<void> {
