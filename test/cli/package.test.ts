@@ -12,8 +12,8 @@ import { REPO } from '../helpers/test-daemon.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ari-pack-'));
 const app = join(dir, 'app');
-const run = (cmd: string, args: string[], cwd: string) =>
-  execFileSync(cmd, args, { cwd, encoding: 'utf8', timeout: 900_000, env: { ...process.env, ARI_FROM_SOURCE: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (cmd: string, args: string[], cwd: string, env: Record<string, string> = {}) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', timeout: 900_000, env: { ...process.env, ARI_FROM_SOURCE: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 let daemonPid: number | undefined;
 let installed = false;
 const TAG = `ari-test/image:${process.pid}`;
@@ -57,8 +57,7 @@ it('npm pack → install into an empty directory → ari runs, serves and its ty
   // better-sqlite3's install fetches a prebuilt addon from GitHub (unreachable here) or compiles it (~2 min): hand it
   // the one the bootstrap compiled from the same release, as an operator's local prebuild mirror would.
   const prebuilds = localSqlitePrebuild(join(dir, 'prebuilds'));
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, encoding: 'utf8', timeout: 900_000,
-    env: { ...process.env, ARI_FROM_SOURCE: '', npm_config_better_sqlite3_local_prebuilds: prebuilds }, stdio: ['ignore', 'pipe', 'pipe'] });
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app, { npm_config_better_sqlite3_local_prebuilds: prebuilds });
   installed = true;
   expect(run('npx', ['ari', '--version'], app)).toMatch(/^ari \d+\.\d+\.\d+ /);
 
