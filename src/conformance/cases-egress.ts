@@ -83,7 +83,7 @@ function refusedAll(reason: string) {
   return (o: Observation, u: EgressUpstream): Verdict => {
     const values = figures(o, u);
     const rs = results(o);
-    if (o.response!.status !== 'COMPLETED' || rs.length === 0) return fail(outcome(o), `expected COMPLETED with the agent's step results, got ${outcome(o)} ${JSON.stringify(o.output)}`, values);
+    if (o.response!.status !== 'COMPLETED' || rs.length === 0) return fail(outcome(o), `expected COMPLETED with the agent's step results, got ${outcome(o)}: ${o.response!.error?.message ?? JSON.stringify(o.output)}`, values);
     if (values.upstream_connections > 0) return fail(`${values.upstream_connections} conn`, `the upstream accepted ${values.upstream_connections} connection(s) it should never have seen`, values);
     const proxied = rs.filter((s) => s.mode !== 'direct');
     const wrong = rs.filter((s) => (s.mode === 'direct' ? !(s.errno > 0) : (s.status >= 200 && s.status < 300) || (s.target !== 'probe' && (s.status !== 403 || s.reason !== reason))));

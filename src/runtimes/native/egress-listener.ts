@@ -1,8 +1,8 @@
-// The egress proxy's listening socket inside one sandbox's network namespace: made there by a short-lived child, handed to the daemon over IPC.
-import { spawn } from 'node:child_process';
+// The egress proxy's listening socket inside one sandbox's network namespace: made there by a short-lived child, handed to the daemon over IPC (via the spawn helper).
 import type { Server, Socket } from 'node:net';
 import { proxyEnv } from '../../egress/proxy-env.js';
 import type { EgressGrant } from '../runtime.js';
+import type { Spawner } from './spawner.js';
 
 /** The sandbox reaches the proxy on its own loopback (its netns has no other interface), always at this port. */
 export const SANDBOX_PROXY_PORT = 3128;
@@ -30,13 +30,12 @@ s.on('listening', () => process.send('server', s, () => process.exit(0)));
 go();
 `;
 
-/** Creates 127.0.0.1:SANDBOX_PROXY_PORT in the network namespace of host pid `pid` and returns it, listening, in this process. */
-export function listenInNetns(nsenter: string, pid: number, timeoutMs = LISTEN_TIMEOUT_MS): Promise<Server> {
+/**
+ * Creates 127.0.0.1:SANDBOX_PROXY_PORT in the network namespace of host pid `pid` and returns it, listening, in this
+ * process. The child is started by the spawn helper (no fork of the daemon), which passes its socket on.
+ */
+export function listenInNetns(spawner: Spawner, nsenter: string, pid: number, timeoutMs = LISTEN_TIMEOUT_MS): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child = spawn(nsenter, [`--net=/proc/${pid}/ns/net`, '--', process.execPath, '-e', CHILD_SCRIPT], {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: {}, // no NODE_OPTIONS: the daemon's loaders would only slow the child down
-    });
-    let stderr = '';
     let done = false;
     const settle = (f: () => void): void => {
       if (done) return;
@@ -44,15 +43,15 @@ export function listenInNetns(nsenter: string, pid: number, timeoutMs = LISTEN_T
       clearTimeout(timer);
       f();
     };
-    const timer = setTimeout(() => settle(() => { child.kill('SIGKILL'); reject(new Error(`no listener after ${timeoutMs} ms`)); }), timeoutMs);
-    child.stderr?.on('data', (c: Buffer) => { if (stderr.length < 2048) stderr += c.toString(); });
-    child.on('message', (msg: unknown, handle: unknown) => {
+    const child = spawner.relay(nsenter, [`--net=/proc/${pid}/ns/net`, '--', process.execPath, '-e', CHILD_SCRIPT], (msg, handle) => {
       if (msg === 'server' && handle) return settle(() => resolve(handle as Server));
       const why = (msg as { error?: string })?.error ?? 'unexpected message';
       settle(() => reject(new Error(`listen on 127.0.0.1:${SANDBOX_PROXY_PORT} in the sandbox failed: ${why}`)));
     });
-    child.on('error', (e) => settle(() => reject(new Error(`cannot run ${nsenter}: ${e.message}`))));
-    child.on('exit', (code, signal) => settle(() => reject(new Error(`listener child exited with ${code ?? signal}: ${stderr.trim().split('\n').pop() ?? ''}`))));
+    const timer = setTimeout(() => settle(() => { child.kill(); reject(new Error(`no listener after ${timeoutMs} ms`)); }), timeoutMs);
+    void child.ended.then((e) => settle(() => reject(new Error(e.error
+      ? `cannot run ${nsenter}: ${e.error}`
+      : `listener child exited with ${e.exitCode ?? e.signal}: ${e.stderr?.trim().split('\n').pop() ?? ''}`))));
   });
 }
 

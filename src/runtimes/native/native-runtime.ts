@@ -22,6 +22,7 @@ import type { TaskCgroup } from '../../sandbox/native/task-cgroup.js';
 import { startJanitor, type Janitor } from './janitor.js';
 import { sweepNative } from './sweep-native.js';
 import { NATIVE_ENFORCES } from './enforcement.js';
+import { Spawner } from './spawner.js';
 
 export interface NativeRuntimeOptions {
   logger?: Logger;
@@ -96,8 +97,10 @@ export class NativeRuntime implements Runtime<NativeAgentSpec> {
     tree.keepSpares(this.opts.cgroupSpares ?? DEFAULT_SPARES);
     const nsenter = findExecutable('nsenter', this.opts.toolPath ?? SEARCH_PATH);
     this.features = { ...tree.features(), seccomp: 'yes', userns: 'yes', uids: `${uidStart}+${uidCount}`, egress: nsenter ? 'yes' : 'no: nsenter not found (install util-linux)' };
+    const spawner = new Spawner(tools.setpriv, this.logger);
+    spawner.warm();
     this.host = {
-      tools, tree, uids, seccomp: encodeSeccomp(compileSeccomp(seccompRules({ inet: this.opts.allowInet }))), seccompInet: encodeSeccomp(compileSeccomp(seccompRules({ inet: true }))), nsenter, tmpfsBytes: this.opts.tmpfsBytes ?? DEFAULT_TMPFS, cpus: this.opts.cpus ?? 1, logger: this.logger,
+      tools, spawner, tree, uids, seccomp: encodeSeccomp(compileSeccomp(seccompRules({ inet: this.opts.allowInet }))), seccompInet: encodeSeccomp(compileSeccomp(seccompRules({ inet: true }))), nsenter, tmpfsBytes: this.opts.tmpfsBytes ?? DEFAULT_TMPFS, cpus: this.opts.cpus ?? 1, logger: this.logger,
       retire: (cg, uid) => this.retire(tree, uids, cg, uid),
       reclaimIdle: () => { for (const { pool } of this.pools.values()) if (pool.discardOne()) return; },
     };
@@ -219,6 +222,7 @@ export class NativeRuntime implements Runtime<NativeAgentSpec> {
     while (this.retiring.size) await Promise.allSettled([...this.retiring]);
     if (this.host && !(await this.host.tree.close())) this.logger.error('native cgroup subtree could not be fully removed');
     await this.janitor?.stop();
+    this.host?.spawner.close();
     this.host = null;
   }
 }

@@ -6,9 +6,12 @@ import { rlimitsFor, type Rlimits } from '../../sandbox/native/rlimits.js';
 import type { SandboxTools } from '../../sandbox/native/sandbox-command.js';
 import type { CgroupLimits, TaskCgroup } from '../../sandbox/native/task-cgroup.js';
 import type { UidPool } from '../../sandbox/native/uid-pool.js';
+import type { Spawner } from './spawner.js';
 
 export interface SandboxHost {
   tools: SandboxTools;
+  /** Forks every sandbox chain, so the daemon's own event loop never waits on a fork of itself. */
+  spawner: Spawner;
   tree: CgroupTree;
   uids: UidPool;
   /** The compiled seccomp program, fed to each sandbox on its own pipe (bwrap reads it to EOF). */

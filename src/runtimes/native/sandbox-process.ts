@@ -1,5 +1,4 @@
 // One sandbox process: spawned (for its task, or ahead of it by a pool), bound to exactly one task, then retired.
-import { execa, type ResultPromise } from 'execa';
 import { emptyUsage, type ExecutionResult } from '../../contract/outcome.js';
 import { classify, type KillReason } from '../../contract/classify.js';
 import { killReasonOf } from '../../contract/abort-reason.js';
@@ -16,37 +15,25 @@ import type { EgressGrant, ExecutionHooks } from '../runtime.js';
 import { listenInNetns, SANDBOX_PROXY_ENV, SandboxListener } from './egress-listener.js';
 import type { SandboxHost } from './sandbox-host.js';
 import { StatusReader } from './sandbox-status.js';
+import type { ChildExit, SpawnedChild } from './spawner.js';
 
 const CHILD_FD_SECCOMP = 3;
 const CHILD_FD_STATUS = 4;
 /** Output an agent writes before it is handed a task (a pooled one printing early) is held up to this, then it is discarded. */
 const EARLY_OUTPUT_CAP = 1 << 20;
 
-/** The seccomp fd is a plain pipe we fill at once: given a Uint8Array, execa streams it a few ticks later while bwrap waits for its EOF. */
-const SPAWN_OPTIONS = {
-  stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
-  env: {},
-  extendEnv: false,
-  buffer: false,
-  reject: false,
-  stripFinalNewline: false,
-  // execa's exit hook (signal-exit) re-raises SIGTERM once the daemon's own handler removed its listeners, which
-  // turned one SIGTERM into a forced exit. Sandboxes need no hook: pdeathsig and the janitor end them with us.
-  cleanup: false,
-} as const;
-
 /**
  * How the agent ended, from bwrap's status (or bwrap's own exit when it never reported one). bwrap folds a signal
  * death into 128+n, so exit(152) reads as SIGXCPU; only RLIMIT_CPU sends that signal here, so a SIGXCPU the CPU
  * budget does not explain is an exit code the agent chose.
  */
-function observedExit(bwrapCode: number | undefined, ended: { exitCode?: number; signal?: string }, cpuSpent: boolean): ExitStatus {
+function observedExit(bwrapCode: number | undefined, ended: ChildExit, cpuSpent: boolean): ExitStatus {
   const exit = bwrapCode !== undefined ? decodeExitStatus(bwrapCode) : { exitCode: ended.exitCode ?? -1, signal: ended.signal ?? '' };
   return exit.signal === 'SIGXCPU' && !cpuSpent && bwrapCode !== undefined ? { exitCode: exit.exitCode, signal: '' } : exit;
 }
 
 export class SandboxProcess {
-  private readonly child: ResultPromise<typeof SPAWN_OPTIONS>;
+  private readonly child: SpawnedChild;
   private readonly status = new StatusReader();
   private readonly stderrTail: string[] = [];
   private readonly logs: LineSplitter;
@@ -83,26 +70,22 @@ export class SandboxProcess {
       command: agent.command!, binds: agent.binds ?? [], cwd: agent.cwd, env: networked ? { ...agent.env, ...SANDBOX_PROXY_ENV } : agent.env, uid, rlimits,
       tmpfsBytes: host.tmpfsBytes, cgroupProcs: cg.procsFiles, seccompFd: CHILD_FD_SECCOMP, statusFd: CHILD_FD_STATUS,
     });
-    this.child = execa(file, args, SPAWN_OPTIONS);
-    const seccompPipe = this.child.stdio[CHILD_FD_SECCOMP] as unknown as NodeJS.WritableStream | null; // a socket: node makes extra "pipe" fds duplex
-    seccompPipe?.on('error', () => {}); // bwrap gone before reading it: the exit says why
-    seccompPipe?.end(networked ? host.seccompInet : host.seccomp);
+    this.child = host.spawner.spawn(file, args, networked ? host.seccompInet : host.seccomp);
     this.logs = new LineSplitter((line) => {
       if (this.stderrTail.push(line) > 8) this.stderrTail.shift();
       if (this.onLog) this.onLog(line);
       else if (!this.bound) this.pendingLogs.push(line); // LineSplitter caps the total
     });
-    this.child.stdin?.on('error', () => {}); // an agent that exits without reading its input is not our error
-    this.child.stdout?.on('data', (c: Buffer) => this.pushStdout(c));
-    this.child.stderr?.on('data', (c: Buffer) => this.logs.push(c));
+    this.child.onData(1, (c) => this.pushStdout(c));
+    this.child.onData(2, (c) => this.logs.push(c));
     let readyNow: (ok: boolean) => void = () => {};
     const started = new Promise<boolean>((r) => { readyNow = r; });
     this.ready = networked ? started.then((ok) => ok && this.openListener()) : started;
-    this.child.stdio[CHILD_FD_STATUS]?.on('data', (c: Buffer) => {
+    this.child.onData(CHILD_FD_STATUS, (c) => {
       this.status.push(c);
       if (this.status.status.childPid !== undefined) readyNow(true);
     });
-    this.ended = this.child.then(() => { this.exitedFlag = true; readyNow(false); });
+    this.ended = this.child.ended.then(() => { this.exitedFlag = true; readyNow(false); });
   }
 
   /** Still alive and never handed a task (nor discarded): a pool may hand it out. */
@@ -122,7 +105,7 @@ export class SandboxProcess {
 
   private kill(why?: KillReason): Promise<void> {
     this.reason ??= why;
-    this.killing ??= killSandbox(this.cg, this.status, () => this.child.kill('SIGKILL'), this.child.pid);
+    this.killing ??= killSandbox(this.cg, this.status, () => this.child.kill(), this.child.pid);
     return this.killing;
   }
 
@@ -142,7 +125,7 @@ export class SandboxProcess {
     this.early = null;
 
     const egress = this.networked || hooks.egress;
-    if (!egress) this.child.stdin?.end(taskDocument(task));
+    if (!egress) this.child.endStdin(taskDocument(task));
     const timer = setTimeout(() => void this.kill('TIMEOUT'), Math.max(0, deadline - performance.now()));
     const cpuWatch = watchCpu(() => this.cg.cpuMs(), limits.cpuMillis, () => void this.kill('CPU_LIMIT'));
     // A LimitAbort (an egress budget crossed in the proxy) ends the task as that limit, any other abort as CANCELLED.
@@ -151,7 +134,7 @@ export class SandboxProcess {
     else signal.addEventListener('abort', onAbort, { once: true });
     if (egress) await this.handOver(task, hooks.egress);
 
-    const ended = await this.child;
+    const ended = await this.child.ended;
     clearTimeout(timer);
     clearInterval(cpuWatch);
     signal.removeEventListener('abort', onAbort);
@@ -166,7 +149,7 @@ export class SandboxProcess {
     }
   }
 
-  private outcome(task: ExecutionTask, ended: { exitCode?: number; signal?: string }, wallMs: number): ExecutionResult {
+  private outcome(task: ExecutionTask, ended: ChildExit, wallMs: number): ExecutionResult {
     const { limits } = task;
     const stdout = this.stdout!;
     const cgUsage = this.cg.usage();
@@ -185,7 +168,7 @@ export class SandboxProcess {
     try {
       if (!this.host.nsenter) throw new Error('nsenter not found: install util-linux (network agents need it)');
       if (!this.cg.pids().includes(pid)) return false; // ended meanwhile
-      this.listener = new SandboxListener(await listenInNetns(this.host.nsenter, pid));
+      this.listener = new SandboxListener(await listenInNetns(this.host.spawner, this.host.nsenter, pid));
       if (this.retired) this.listener.close();
       return !this.exitedFlag;
     } catch (e) {
@@ -206,7 +189,7 @@ export class SandboxProcess {
       }
     }
     if (this.setupError) void this.kill();
-    else this.child.stdin?.end(taskDocument(task));
+    else this.child.endStdin(taskDocument(task));
   }
 
   /** Ends an unused sandbox (pool shrink or close, or an idle agent that misbehaved) and retires it. */
@@ -214,7 +197,7 @@ export class SandboxProcess {
     this.bound = true; // never to be handed a task now
     this.onOverflow = () => {};
     await this.kill();
-    await this.child;
+    await this.child.ended;
     this.retire();
   }
 
