@@ -15,10 +15,8 @@ import type { EgressGrant, ExecutionHooks } from '../runtime.js';
 import { listenInNetns, SANDBOX_PROXY_ENV, SandboxListener } from './egress-listener.js';
 import type { SandboxHost } from './sandbox-host.js';
 import { StatusReader } from './sandbox-status.js';
-import type { ChildExit, SpawnedChild } from './spawner.js';
+import { CHILD_FD_SECCOMP, CHILD_FD_STATUS, type ChildExit, type SpawnedChild } from './spawner.js';
 
-const CHILD_FD_SECCOMP = 3;
-const CHILD_FD_STATUS = 4;
 /** Output an agent writes before it is handed a task (a pooled one printing early) is held up to this, then it is discarded. */
 const EARLY_OUTPUT_CAP = 1 << 20;
 

@@ -10,8 +10,12 @@ export interface ChildExit {
   signal?: string;
 }
 
+/** The child fd the helper writes `fd3` to and closes (bwrap reads its seccomp program there), and bwrap's status fd; spawner-script.ts uses the same numbers. */
+export const CHILD_FD_SECCOMP = 3;
+export const CHILD_FD_STATUS = 4;
+
 /** The child fds ari reads: stdout, stderr and bwrap's status. */
-export type OutputFd = 1 | 2 | 4;
+export type OutputFd = 1 | 2 | typeof CHILD_FD_STATUS;
 
 type FdMessage = { op: 'fd'; id: number; fd: 0 | OutputFd; pid: number };
 type RelayedMessage = { op: 'relayed'; id: number; msg: unknown };
