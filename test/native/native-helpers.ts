@@ -47,6 +47,22 @@ export async function startRuntime(opts: NativeRuntimeOptions): Promise<NativeRu
 }
 
 /** Host pids whose real uid lies in [start, start + count), zombies included. */
+/** Live (not zombie) children of `ppid`. */
+export function childrenOf(ppid: number): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(parent) === ppid && state !== 'Z') out.push(Number(e));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
 export function processesOfUids(start: number, count: number): number[] {
   const out: number[] = [];
   for (const e of readdirSync('/proc')) {
