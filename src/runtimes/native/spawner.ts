@@ -166,7 +166,8 @@ export class Spawner {
     });
     this.helper = helper;
     helper.unref();
-    helper.channel?.unref();
+    // Unref'd only while idle: a helper restarted under running children must keep this process alive for their exits.
+    if (this.children.size === 0) helper.channel?.unref();
     (helper.stderr as Socket | null)?.unref();
     helper.stderr?.on('data', (c: Buffer) => this.logger.warn({ stderr: c.toString().slice(0, 2048) }, 'native spawn helper wrote to stderr'));
     helper.on('message', (m: HelperMessage, handle?: unknown) => this.children.get(m.id)?.receive(m, handle));
