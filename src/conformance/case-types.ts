@@ -30,6 +30,8 @@ export interface NotApplicable { na: string }
 export interface Observation {
   backend: Backend;
   agent: string;
+  /** The id the task was sent with (Docker labels a cold container with it). */
+  taskId: string;
   /** The terminal outcome; null when the request failed or no outcome came in time. */
   response: WireTaskResponse | null;
   /** The RPC error, or the suite's own deadline, when there is no response. */

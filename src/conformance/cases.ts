@@ -113,7 +113,7 @@ export const CASES: readonly CaseSpec[] = [
       if (r.status === 'COMPLETED') return fail(observed, 'a fork bomb must not complete', values);
       // Several sandboxes' processes are counted (the good task too), hence the slack.
       if (peak !== undefined && pids && peak > pids * 2 + 16) return fail(observed, `${peak} sandbox processes at once with pids limit ${pids}`, values);
-      const left = p.hostChecks ? await p.leftovers(o.backend) : [];
+      const left = p.hostChecks ? await p.leftovers(o.backend, o.taskId) : [];
       if (left.length) return fail(`${observed}, ${left.length} left`, `still alive after the task: ${left.slice(0, 5).join('; ')}`, values);
       return { pass: true, observed, values };
     }),
@@ -233,7 +233,7 @@ export const CASES: readonly CaseSpec[] = [
     calls: { wasm: na(NO_PROCS), ...linux('detach', () => ({ mode: 'detach' })) },
     expect: withOutcome(async (o, p) => {
       if (!p.hostChecks) return { pass: true, observed: `${outcome(o)} (not checked)`, detail: 'daemon on another host: cannot look for leftovers' };
-      const left = await p.leftovers(o.backend);
+      const left = await p.leftovers(o.backend, o.taskId);
       if (left.length) return fail(`${left.length} left`, `still alive after the task: ${left.slice(0, 5).join('; ')}`, { leftovers: left.length });
       return { pass: true, observed: `${outcome(o)}, 0 left`, values: { leftovers: 0 } };
     }),

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RuntimeName as Backend } from '../contract/agent.js'; // not case-types: it imports this file
-import { ariContainers, sandboxProcesses, type HostScope } from './host-scan.js';
+import { ariContainers, sandboxProcesses, type HostScope, type LabelledContainer } from './host-scan.js';
 
 export const ENV_SECRET_NAME = 'ARI_CONFORMANCE_SECRET';
 
@@ -18,6 +18,8 @@ export interface HostProbeOptions {
   envSecret?: string;
 }
 
+/** Docker removes a killed container off the answer path, and a loaded host's engine takes seconds for it. */
+const DOCKER_SETTLE_MS = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class HostProbe {
@@ -80,24 +82,30 @@ export class HostProbe {
     this.baselineContainers = new Set(Array.isArray(c) ? c.map((x) => x.id) : []);
   }
 
-  /** What of a backend's sandboxes is still alive after its task ended, waiting up to settleMs for teardown. */
-  async leftovers(backend: Backend, settleMs = 3000): Promise<string[]> {
+  /**
+   * What of a task's sandboxes is still there after it ended, waiting up to settleMs for teardown.
+   * Docker: the containers labelled with the task's id (a cold start); without one, any count above the suite's baseline.
+   */
+  async leftovers(backend: Backend, taskId?: string, settleMs = backend === 'docker' ? DOCKER_SETTLE_MS : 3000): Promise<string[]> {
     const deadline = Date.now() + settleMs;
     for (;;) {
-      const left = await this.aliveNow(backend);
+      const left = await this.aliveNow(backend, taskId);
       if (left.length === 0 || Date.now() >= deadline) return left;
       await sleep(100);
     }
   }
 
-  private async aliveNow(backend: Backend): Promise<string[]> {
+  private async aliveNow(backend: Backend, taskId?: string): Promise<string[]> {
     if (backend === 'native') return sandboxProcesses(this.options.scope).map((p) => `pid ${p.pid} uid ${p.uid} ${p.comm}`);
     if (backend === 'docker') {
       const c = await ariContainers(this.options.scope);
       if (!Array.isArray(c)) return [c.message];
-      // Pools replace the containers they hand out, so only a count above the baseline is a leftover.
+      const describe = (x: LabelledContainer) => `container ${x.id} ${x.state}`;
+      // A pooled container's leftovers are the suite's end-of-run leak rows: nothing names its task.
+      if (taskId) return c.filter((x) => x.task === taskId).map(describe);
+      // Pools replace the containers they hand out (and other agents' pools refill meanwhile), so only a count above the baseline is a leftover.
       if (c.length <= this.baselineContainers.size) return [];
-      return c.filter((x) => !this.baselineContainers.has(x.id)).map((x) => `container ${x.id} ${x.state}`);
+      return c.filter((x) => !this.baselineContainers.has(x.id)).map(describe);
     }
     return [];
   }

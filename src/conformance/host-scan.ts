@@ -70,17 +70,17 @@ export function ariCgroups(scope: Partial<HostScope> = {}, root = '/sys/fs/cgrou
   return out;
 }
 
-export interface LabelledContainer { id: string; state: string; daemon: string }
+export interface LabelledContainer { id: string; state: string; daemon: string; /** Its `ari.task` label: the task id, or `(pool)` for a pre-started one. */ task: string }
 
 /** Containers carrying the ari.daemon label (only the scope's daemon's when its id is known), via the docker CLI; an Error when docker cannot be asked. */
 export function ariContainers(scope: Partial<HostScope> = {}): Promise<LabelledContainer[] | Error> {
   return new Promise((resolve) => {
-    execFile('docker', ['ps', '-a', '--no-trunc', '--filter', 'label=ari.daemon', '--format', '{{.ID}}\t{{.State}}\t{{.Label "ari.daemon"}}'],
+    execFile('docker', ['ps', '-a', '--no-trunc', '--filter', 'label=ari.daemon', '--format', '{{.ID}}\t{{.State}}\t{{.Label "ari.daemon"}}\t{{.Label "ari.task"}}'],
       { timeout: 15_000 }, (err, stdout, stderr) => {
         if (err) return resolve(new Error(`docker ps failed: ${(stderr || err.message).trim()}`));
         resolve(stdout.split('\n').filter(Boolean).map((l) => {
-          const [id = '', state = '', daemon = ''] = l.split('\t');
-          return { id: id.slice(0, 12), state, daemon };
+          const [id = '', state = '', daemon = '', task = ''] = l.split('\t');
+          return { id: id.slice(0, 12), state, daemon, task };
         }).filter((c) => scope.daemonId === undefined || c.daemon === scope.daemonId));
       });
   });

@@ -130,7 +130,7 @@ export class MatrixRunner {
     clearTimeout(cancel);
     const ended = Date.now();
     return {
-      backend, agent, response, failure, output: parseOutput(response), elapsedMs: ended - started, killBoundMs: this.o.killBoundMs[backend],
+      backend, agent, taskId, response, failure, output: parseOutput(response), elapsedMs: ended - started, killBoundMs: this.o.killBoundMs[backend],
       ...(cancelSentAt !== undefined ? { cancelLatencyMs: ended - cancelSentAt } : {}),
     };
   }
