@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RuntimeName as Backend } from '../contract/agent.js'; // not case-types: it imports this file
-import { ariContainers, sandboxProcesses, type HostScope, type LabelledContainer } from './host-scan.js';
+import { ariContainers, sandboxProcesses, type HostScope } from './host-scan.js';
 
 export const ENV_SECRET_NAME = 'ARI_CONFORMANCE_SECRET';
 
@@ -32,7 +32,6 @@ export class HostProbe {
   readonly absentPath: string;
   readonly envSecretName = ENV_SECRET_NAME;
   private hits = 0;
-  private baselineContainers = new Set<string>();
 
   private constructor(readonly options: HostProbeOptions, private readonly server: Server, readonly port: number) {
     // World-readable and world-writable on purpose: only the sandbox may stand between an agent and them.
@@ -77,16 +76,12 @@ export class HostProbe {
     return null;
   }
 
-  async rememberContainers(): Promise<void> {
-    const c = await ariContainers(this.options.scope);
-    this.baselineContainers = new Set(Array.isArray(c) ? c.map((x) => x.id) : []);
-  }
-
   /**
    * What of a task's sandboxes is still there after it ended, waiting up to settleMs for teardown.
-   * Docker: the containers labelled with the task's id (a cold start); without one, any count above the suite's baseline.
+   * Docker: the containers labelled with the task's id (a cold start; a pooled container, labelled before its task was
+   * known, is covered by the suite's end-of-run leak rows), not a count that other pools' refills can exceed.
    */
-  async leftovers(backend: Backend, taskId?: string, settleMs = backend === 'docker' ? DOCKER_SETTLE_MS : 3000): Promise<string[]> {
+  async leftovers(backend: Backend, taskId: string, settleMs = backend === 'docker' ? DOCKER_SETTLE_MS : 3000): Promise<string[]> {
     const deadline = Date.now() + settleMs;
     for (;;) {
       const left = await this.aliveNow(backend, taskId);
@@ -95,17 +90,12 @@ export class HostProbe {
     }
   }
 
-  private async aliveNow(backend: Backend, taskId?: string): Promise<string[]> {
+  private async aliveNow(backend: Backend, taskId: string): Promise<string[]> {
     if (backend === 'native') return sandboxProcesses(this.options.scope).map((p) => `pid ${p.pid} uid ${p.uid} ${p.comm}`);
     if (backend === 'docker') {
       const c = await ariContainers(this.options.scope);
       if (!Array.isArray(c)) return [c.message];
-      const describe = (x: LabelledContainer) => `container ${x.id} ${x.state}`;
-      // A pooled container's leftovers are the suite's end-of-run leak rows: nothing names its task.
-      if (taskId) return c.filter((x) => x.task === taskId).map(describe);
-      // Pools replace the containers they hand out (and other agents' pools refill meanwhile), so only a count above the baseline is a leftover.
-      if (c.length <= this.baselineContainers.size) return [];
-      return c.filter((x) => !this.baselineContainers.has(x.id)).map(describe);
+      return c.filter((x) => x.task === taskId).map((x) => `container ${x.id} ${x.state}`);
     }
     return [];
   }

@@ -83,7 +83,6 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteReport> {
       maxRssGrowthBytes: opts.maxRssGrowthBytes ?? DEFAULT_MAX_RSS_GROWTH,
       workers: local ? () => ({ live: local!.wasmWorkers(), configured: local!.handle.config.backends.wasm.workers }) : undefined,
     };
-    if (hostChecks && dockerSelected) await probe.rememberContainers();
     // Each wasm worker loads every component agent in the background after start: the RSS baseline waits for it.
     await local?.warmedUp();
     const before = await snapshotHost(leakCtx);
