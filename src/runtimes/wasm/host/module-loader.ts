@@ -1,11 +1,13 @@
 // Loads one wasm agent once: validate the original bytes, check ABI and imports, instrument, compile.
 import { readFile } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
 import { AgentLoadError } from '../../runtime.js';
 import type { WasmAgentSpec } from '../agent-spec.js';
 import { detectAbi, forbiddenImport, importAllowed } from './abi-detect.js';
 import { detectWasmKind } from './component-detect.js';
 import { loadComponent, type LoadLimits } from './component-loader.js';
 import { ARI, instrumentModule, type InstrumentedModule } from '../../../sandbox/wasm/instrument.js';
+import { unmeteredReason } from '../../../sandbox/wasm/metering-check.js';
 import type { WasmAbi, WasmArtifact } from '../shared/worker-protocol.js';
 
 export interface LoadedModule {
@@ -16,7 +18,17 @@ export interface LoadedModule {
   footprintBytes: number;
   /** A core module importing its memory (`__ari.memory`): the pages of the pooled memory each instance gets. */
   memory?: { initial: number; maximum: number };
+  /**
+   * Why the instrumented core module may not run on the daemon's main thread (metering-check.ts found guest code
+   * that could run on without asking for fuel); undefined when it may. Components never do.
+   */
+  notInline?: string;
 }
+
+// Every function compiled when the module is (on V8's background threads), not on its first call: a lazily compiled
+// function would be compiled on a task's clock, and for an inline run on the daemon's main thread (35 ms measured for
+// the 20,000-segment straight-line fixture). Read by V8 at each compile, so setting it before the first one suffices.
+setFlagsFromString('--no-wasm-lazy-compilation');
 
 async function compileOrExplain(agent: WasmAgentSpec, bytes: Uint8Array, what: string): Promise<WebAssembly.Module> {
   try {
@@ -55,5 +67,6 @@ export async function loadModule(agent: WasmAgentSpec, { maxMemoryBytes, maxPrep
     throw new AgentLoadError(agent.id, `module ${agent.module}: instrumentation left no fuel counter`);
   }
   const { importedMemory } = instrumented;
-  return { abi, module, footprintBytes: instrumented.footprint.extraBytes, ...(importedMemory ? { memory: importedMemory } : {}) };
+  const notInline = unmeteredReason(instrumented.bytes);
+  return { abi, module, footprintBytes: instrumented.footprint.extraBytes, ...(importedMemory ? { memory: importedMemory } : {}), ...(notInline ? { notInline } : {}) };
 }

@@ -8,6 +8,7 @@ import { loadModule, type LoadedModule } from './module-loader.js';
 import { FUEL_SLICE } from '../shared/fuel-costs.js';
 import { transpileCount } from './component-transpile.js';
 import { STARVED_BOUND_MS, STUCK_BOUND_MS } from './stuck-watch.js';
+import { InlineRunner } from './inline-runner.js';
 import { WorkerPool } from './worker-pool.js';
 import { openEgress, withKillReason } from './task-egress.js';
 import { WASM_ENFORCES } from '../enforcement.js';
@@ -31,12 +32,14 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
   readonly name = 'wasm' as const;
   readonly enforces = WASM_ENFORCES;
   private readonly pool: WorkerPool;
+  private readonly inline: InlineRunner;
   private readonly agents = new Map<string, LoadedModule & { key: string }>();
   private generation = 0;
 
   constructor(private readonly options: WasmRuntimeOptions) {
     if (!Number.isInteger(options.workers) || options.workers < 1) throw new Error(`wasm workers must be a positive integer, got ${options.workers}`);
     this.pool = new WorkerPool(options.workers, options.logger);
+    this.inline = new InlineRunner(options.logger);
   }
 
   async start(): Promise<void> {
@@ -47,7 +50,8 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
     const loaded = await loadModule(agent, { maxMemoryBytes: this.options.maxMemoryBytes, maxPrepareMillis: this.options.maxPrepareMillis ?? DEFAULT_PREPARE_MS });
     const key = `${agent.id}#${++this.generation}`;
     this.agents.set(agent.id, { ...loaded, key });
-    this.options.logger?.info({ agent_id: agent.id, runtime: 'wasm', abi: loaded.abi }, 'wasm agent prepared');
+    const inline = loaded.module instanceof WebAssembly.Module && !loaded.notInline;
+    this.options.logger?.info({ agent_id: agent.id, runtime: 'wasm', abi: loaded.abi, inline, ...(loaded.notInline ? { not_inline: loaded.notInline } : {}) }, 'wasm agent prepared');
     // Off any task's clock: every worker loads a component's glue and shim, and builds a spare instance.
     this.pool.warmUp({ moduleKey: key, module: loaded.module, abi: loaded.abi, footprintBytes: loaded.footprintBytes, memory: loaded.memory });
   }
@@ -55,12 +59,31 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
   async execute(agent: WasmAgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
     const loaded = this.agents.get(agent.id);
     if (!loaded) throw new AgentLoadError(agent.id, 'wasm agent was not prepared');
+    if (loaded.module instanceof WebAssembly.Module && !signal.aborted) {
+      const inline = this.tryInline(agent, loaded, task, hooks);
+      if (inline) return inline;
+    }
     const egress = await openEgress(loaded.module, hooks, this.options.egressCa);
     const result = await this.pool.run({
       moduleKey: loaded.key, module: loaded.module, abi: loaded.abi, footprintBytes: loaded.footprintBytes, memory: loaded.memory, agentId: agent.id,
       env: agent.env, document: taskDocument(task), limits: task.limits, signal, onLog: hooks?.onLog, egress,
     });
     return withKillReason(result, signal, task.limits);
+  }
+
+  /** A short core-module task answered on this thread, or undefined (it then goes to a worker). */
+  private tryInline(agent: WasmAgentSpec, loaded: LoadedModule & { key: string }, task: ExecutionTask, hooks?: ExecutionHooks): ExecutionResult | undefined {
+    const m = { ...loaded, module: loaded.module as WebAssembly.Module };
+    if (!this.inline.eligible(m)) return undefined;
+    return this.inline.run(m, {
+      type: 'run', jobId: 0, moduleKey: loaded.key, abi: loaded.abi, footprintBytes: loaded.footprintBytes, memory: loaded.memory,
+      agentId: agent.id, env: agent.env, document: taskDocument(task), limits: task.limits, deadline: Date.now() + task.limits.timeoutMs,
+    }, hooks?.onLog);
+  }
+
+  /** Tasks answered on the main thread and tasks sent on to a worker after trying (see InlineRunner). */
+  inlineStats(): ReturnType<InlineRunner['stats']> {
+    return this.inline.stats();
   }
 
   async health(): Promise<BackendHealth> {

@@ -37,5 +37,10 @@ export class NotArmed extends StopMarker {
   constructor() { super('guest code ran before its task started'); }
 }
 
+/** An inline run (on the daemon's main thread) used its one slice: the task is run again on a worker thread. */
+export class InlineSliceSpent extends StopMarker {
+  constructor() { super('inline slice spent'); }
+}
+
 /** The module broke the seed ABI (bad pointer, bad length): BAD_OUTPUT, never a host crash. */
 export class AbiViolation extends StopMarker {}

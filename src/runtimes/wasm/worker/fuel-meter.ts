@@ -1,7 +1,7 @@
 // The one fuel meter for core modules and components: hands out slices to each instance's `__ari_fuel` counter,
 // charges host work, and between slices checks the deadline, the cancel flag and the thread's CPU clock.
 import { FUEL_SLICE, MIN_FUEL_SLICE } from '../shared/fuel-costs.js';
-import { Cancelled, CpuLimitExceeded, DeadlineExceeded, NotArmed, OutOfFuel, type StopMarker } from '../shared/outcome-markers.js';
+import { Cancelled, CpuLimitExceeded, DeadlineExceeded, InlineSliceSpent, NotArmed, OutOfFuel, type StopMarker } from '../shared/outcome-markers.js';
 import { threadCpuNs } from './thread-cpu.js';
 
 /** A slice that took longer than this shrinks the next ones; one much faster grows them back. */
@@ -18,10 +18,16 @@ export interface MeterTask {
   onSlice?: () => void;
   /** Where the fuel consumed so far is published at every slice boundary, for the pool to read. */
   published?: BigInt64Array;
+  /**
+   * An inline run on the daemon's main thread: no fuel beyond `fuel`, no host work after performance.now() passes
+   * `untilMs`; past either the meter stops the run with InlineSliceSpent (it is then run on a worker). Memory may
+   * grow by `growPages` at most (a refused grow flags OOM, so the run is then made again on a worker).
+   */
+  inline?: { fuel: number; untilMs: number; growPages: number };
 }
 
 /** What the pool shares with the worker for each task: its cancel flag and where fuel is published. */
-export type TaskControl = Pick<MeterTask, 'cancel' | 'published'>;
+export type TaskControl = Pick<MeterTask, 'cancel' | 'published' | 'inline'>;
 
 interface Counter {
   global?: WebAssembly.Global;
@@ -49,7 +55,8 @@ export class FuelMeter {
   /** Until armed, every request for fuel throws NotArmed: counters start at 0, so no guest code runs. */
   arm(task: MeterTask): void {
     this.task = task;
-    this.cpuStartNs = threadCpuNs();
+    // An inline run is one short synchronous slice: its wall time bounds its CPU time without a read of /proc.
+    this.cpuStartNs = task.inline ? null : threadCpuNs();
     this.cpuStartWall = performance.now();
   }
 
@@ -71,6 +78,7 @@ export class FuelMeter {
     if (!task) throw new NotArmed();
     this.consumedBefore += units;
     if (this.consumed() > task.budget) throw this.halt(new OutOfFuel());
+    if (task.inline && (this.consumed() > task.inline.fuel || performance.now() > task.inline.untilMs)) throw this.halt(new InlineSliceSpent());
     this.hostSinceCheck += units;
     // Host work costs more wall time per unit than guest code: look at the clocks after the smallest slice of it.
     if (this.hostSinceCheck >= MIN_FUEL_SLICE) this.checkClocks(task);
@@ -101,10 +109,13 @@ export class FuelMeter {
     }
     this.adaptSlice(performance.now() - this.grantedAt);
     if (this.consumedBefore > task.budget) throw this.halt(new OutOfFuel());
+    // An inline run gets one grant: asking again means it needs more than the main thread may give it.
+    const limit = task.inline ? Math.min(task.budget, task.inline.fuel) : task.budget;
+    if (task.inline && this.consumedBefore >= limit && limit < task.budget) throw this.halt(new InlineSliceSpent());
     this.checkClocks(task);
     if (!asking.global) return;
     this.grantedAt = performance.now();
-    asking.granted = Math.max(0, Math.min(this.sliceSize, task.budget - this.consumedBefore));
+    asking.granted = Math.max(0, Math.min(this.sliceSize, limit - this.consumedBefore));
     asking.global.value = BigInt(asking.granted);
   }
 

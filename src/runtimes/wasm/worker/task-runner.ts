@@ -1,5 +1,5 @@
 // Runs one core-module task in a fresh instance inside a worker thread and reports one ExecutionResult (never throws).
-import { emptyUsage, type ExecutionResult } from '../../../contract/outcome.js';
+import { emptyUsage, type ExecutionResult, type Usage } from '../../../contract/outcome.js';
 import { parseAgentOutput } from '../../../contract/agent-output.js';
 import { LineSplitter } from '../../../sandbox/output-cap.js';
 import { ARI } from '../../../sandbox/wasm/instrument.js';
@@ -12,7 +12,7 @@ import { releaseMemory, takeMemory } from './memory-pool.js';
 import { capPages, checkFootprint, extraBytes } from './memory-footprint.js';
 import { runSeed, seedImports } from './seed-abi.js';
 import type { AbiRun, TaskContext } from './task-context.js';
-import { taskOutcome } from './task-outcome.js';
+import { taskOutcome, type RunEnding } from './task-outcome.js';
 import { startClock } from './thread-cpu.js';
 import { WasiPreview1 } from './wasi-preview1.js';
 
@@ -32,11 +32,28 @@ function runWasi(instance: WebAssembly.Instance, wasi: WasiPreview1): AbiRun {
   return { parsed, outputBytes: wasi.stdout.total, exitCode };
 }
 
+/** Pages everything the instance holds may reach; an inline run may only grow a little past what it starts with. */
+function pageCap(req: RunRequest, hostBytes: number, memory: WebAssembly.Memory | undefined, control: TaskControl): number {
+  const cap = capPages(req.limits.memoryBytes, hostBytes);
+  if (!control.inline) return cap;
+  const held = Math.ceil(((memory?.buffer.byteLength ?? 0) + req.footprintBytes) / 65536);
+  return Math.min(cap, held + control.inline.growPages);
+}
+
 /** `onSlice` runs between fuel slices (about every millisecond while guest code runs). */
 export function runTask(
   module: WebAssembly.Module, req: RunRequest, control: TaskControl, emitLog: (line: string) => void, onSlice?: () => void,
 ): ExecutionResult {
-  const clock = startClock();
+  const { end, usage } = runCore(module, req, control, emitLog, onSlice);
+  return taskOutcome(end, usage, req.limits);
+}
+
+/** How a run ended and what it used, before classification (an inline run decides from this whether it stands). */
+export function runCore(
+  module: WebAssembly.Module, req: RunRequest, control: TaskControl, emitLog: (line: string) => void, onSlice?: () => void,
+): { end: RunEnding; usage: Usage } {
+  // Inline (main thread, one short slice): wall time bounds CPU time, and the thread's CPU clock costs a read of /proc.
+  const clock = startClock(!control.inline);
   const meter = new FuelMeter();
   meter.arm({ budget: req.limits.fuel, deadline: req.deadline, cpuMillis: req.limits.cpuMillis, onSlice, ...control });
   const logs = new LineSplitter(emitLog);
@@ -67,7 +84,7 @@ export function runTask(
     memory = exported<WebAssembly.Memory>(instance, 'memory');
     wasi?.bindMemory(memory);
     const maxPages = exported<WebAssembly.Global>(instance, ARI.memMaxPagesGlobal);
-    if (maxPages) maxPages.value = capPages(req.limits.memoryBytes, hostBytes);
+    if (maxPages) maxPages.value = pageCap(req, hostBytes, memory, control);
     counter.bind(exported<WebAssembly.Global>(instance, ARI.fuelGlobal));
     checkFootprint(held(), memory?.buffer.byteLength ?? 0, req.limits.memoryBytes);
     // The instrumenter defers the start function so it runs metered, after the fuel counter is bound.
@@ -84,5 +101,5 @@ export function runTask(
   usage.exitCode = run?.exitCode ?? 0;
   const oomFlagged = exported<WebAssembly.Global>(instance, ARI.oomGlobal)?.value === 1 || thrown instanceof MemoryLimitExceeded;
   if (pooled && req.memory) releaseMemory(req.memory, pooled);
-  return taskOutcome({ run, stop: meter.stop, thrown, oomFlagged, overBudget: meter.overBudget() }, usage, req.limits);
+  return { end: { run, stop: meter.stop, thrown, oomFlagged, overBudget: meter.overBudget() }, usage };
 }
