@@ -12,19 +12,19 @@ const PAR = Number(process.env.BENCH_PAR ?? 4000);
 /** Another checkout of ari (e.g. a copy taken before a change), run as a third process in the same rounds. */
 const BASELINE = process.env.BENCH_BASELINE_REPO;
 
-interface ClientReport { seq: { p50Ms: number; p99Ms: number }; par: Record<string, { throughput: number }>; calls: number }
+export interface ClientReport { seq: { p50Ms: number; p99Ms: number }; par: Record<string, { throughput: number }>; calls: number }
 
 export const serverToml = (agents: string) => `[server]\nlisten = "127.0.0.1:{{PORT}}"\nmetrics = "127.0.0.1:{{METRICS_PORT}}"\n` +
   `[runtimes.wasm]\nworkers = 2\nconcurrency = 64\nqueue = 10000\n${agents}`;
 export const wasmAgent = (id: string) => `[[agents]]\nid = "${id}"\nruntime = "wasm"\nmodule = "{{FIXTURES}}/math/math.wasm"\nmanifest = "{{FIXTURES}}/math/manifest.json"\n`;
 
-async function load(target: string, agent: string): Promise<ClientReport> {
+export async function load(target: string, agent: string): Promise<ClientReport> {
   const spec = IN_FLIGHT.map((n) => `${n}:${n === 1 ? Math.min(PAR, 1000) : PAR}`).join(',');
   const { line } = await runScript('load-client.ts', [target, agent, String(SEQ), spec]);
   return JSON.parse(line) as ClientReport;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
 
 export async function deployedSection(): Promise<BenchSection> {

@@ -37,9 +37,10 @@ export interface ServedDaemon { address: string; pid: number; dir: string; stop(
 /**
  * `ari serve` as its own process the way an operator starts it: the default on-disk journal (under a private
  * XDG_STATE_HOME), info-level JSON logs to a file, no --listen tricks beyond a free loopback port. `nodeArgs` go to
- * node itself (e.g. --cpu-prof for the profile run); `repo` runs another checkout (a baseline) the same way.
+ * node itself (e.g. --cpu-prof for the profile run); `repo` runs another checkout (a baseline) the same way; `env`
+ * overrides the daemon's environment (the ablation bench's variants).
  */
-export async function serveDaemon(toml: string, opts: { nodeArgs?: string[]; repo?: string } = {}): Promise<ServedDaemon> {
+export async function serveDaemon(toml: string, opts: { nodeArgs?: string[]; repo?: string; env?: Record<string, string> } = {}): Promise<ServedDaemon> {
   const repo = opts.repo ?? REPO;
   const dir = mkdtempSync(join(tmpdir(), 'ari-deployed-'));
   const port = await freePort();
@@ -50,7 +51,7 @@ export async function serveDaemon(toml: string, opts: { nodeArgs?: string[]; rep
   const fd = openSync(log, 'a');
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(repo, 'bin/ari.js'), 'serve', '--config', config], {
     cwd: repo,
-    env: { ...process.env, ARI_FROM_SOURCE: '1', ARI_LOG_LEVEL: 'info', XDG_STATE_HOME: join(dir, 'state') },
+    env: { ...process.env, ARI_FROM_SOURCE: '1', ARI_LOG_LEVEL: 'info', XDG_STATE_HOME: join(dir, 'state'), ...opts.env },
     stdio: ['ignore', fd, fd],
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -52,7 +52,10 @@ export async function profileSection(): Promise<BenchSection> {
   const dir = mkdtempSync(join(tmpdir(), 'ari-profile-'));
   process.env.ARI_PROFILE_OUT = join(dir, 'main');
   process.env.ARI_PROFILE_INTERVAL_US = String(INTERVAL_US);
-  const ari = await serveDaemon(serverToml(wasmAgent('math')), {
+  // BENCH_PROFILE_BARE=1: journal in memory and no task log lines, to see what the rest of the path costs.
+  const bare = process.env.BENCH_PROFILE_BARE === '1';
+  const ari = await serveDaemon((bare ? '[storage]\npath = ""\n' : '') + serverToml(wasmAgent('math')), {
+    ...(bare ? { env: { ARI_LOG_LEVEL: 'warn' } } : {}),
     repo: REPO_UNDER_TEST, nodeArgs: ['--import', join(import.meta.dirname, 'profile-preload.mjs')],
   });
   delete process.env.ARI_PROFILE_OUT;

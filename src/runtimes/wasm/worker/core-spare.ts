@@ -14,6 +14,19 @@ export interface CoreSpare {
 }
 
 const spares = new Spares<WebAssembly.Module, CoreSpare>();
+/** A module's import list, read once: WebAssembly.Module.imports builds it anew on every call. */
+const importLists = new WeakMap<WebAssembly.Module, { decls: WebAssembly.ModuleImportDescriptor[]; importsMemory: boolean }>();
+
+function importsOf(module: WebAssembly.Module): { decls: WebAssembly.ModuleImportDescriptor[]; importsMemory: boolean } {
+  let list = importLists.get(module);
+  if (!list) {
+    const all = WebAssembly.Module.imports(module);
+    const pooled = (d: WebAssembly.ModuleImportDescriptor) => d.kind === 'memory' && d.module === ARI.importModule && d.name === ARI.memoryImport;
+    const decls = all.filter((d) => !pooled(d));
+    importLists.set(module, (list = { decls, importsMemory: decls.length !== all.length }));
+  }
+  return list;
+}
 
 export function takeCoreSpare(module: WebAssembly.Module): CoreSpare | undefined {
   return spares.take(module);
@@ -23,14 +36,12 @@ export function takeCoreSpare(module: WebAssembly.Module): CoreSpare | undefined
 export function prepareCoreSpare(module: WebAssembly.Module, footprintBytes: number, memoryShape?: MemoryShape): void {
   spares.offer(module, () => {
     if (footprintBytes > MAX_SPARE_BYTES) return undefined;
-    const all = WebAssembly.Module.imports(module);
-    const pooled = (d: WebAssembly.ModuleImportDescriptor) => d.kind === 'memory' && d.module === ARI.importModule && d.name === ARI.memoryImport;
-    const decls = all.filter((d) => !pooled(d));
-    if (decls.some((d) => d.kind !== 'function') || (all.length !== decls.length && !memoryShape)) return undefined;
+    const { decls, importsMemory } = importsOf(module);
+    if (decls.some((d) => d.kind !== 'function') || (importsMemory && !memoryShape)) return undefined;
     let target: Record<string, Record<string, HostFn>> | undefined;
     const late: Record<string, Record<string, unknown>> = {};
     for (const { module: ns, name } of decls) (late[ns] ??= {})[name] = (...args: unknown[]) => target![ns]![name]!(...args);
-    const pooledMemory = all.length !== decls.length ? takeMemory(memoryShape!) : undefined;
+    const pooledMemory = importsMemory ? takeMemory(memoryShape!) : undefined;
     if (pooledMemory) (late[ARI.importModule] ??= {})[ARI.memoryImport] = pooledMemory;
     const instance = new WebAssembly.Instance(module, late as WebAssembly.Imports);
     const memory = instance.exports.memory;
