@@ -1,0 +1,99 @@
+// The journal's write-ahead file: accepted tasks, RUNNING marks and outcomes as JSON lines, one write(2) per event-loop
+// turn, moved into the database in batches and replayed at open after a crash.
+import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { TaskRow } from './journal-schema.js';
+
+/** One write the database has not taken yet (`result`: the column's JSON text). */
+export type PendingWrite =
+  | { op: 'insert'; row: TaskRow }
+  | { op: 'running'; taskId: string; at: number }
+  | { op: 'finish'; taskId: string; status: string; result: string; at: number };
+
+interface Waiting { line: string; w: PendingWrite; settle: (err?: unknown) => void }
+
+/** The result column goes into the line as the JSON it already is (no second escaping of a large document). */
+function encode(w: PendingWrite): string {
+  if (w.op !== 'finish') return `${JSON.stringify(w)}\n`;
+  return `{"op":"finish","taskId":${JSON.stringify(w.taskId)},"status":${JSON.stringify(w.status)},"at":${w.at},"result":${w.result}}\n`;
+}
+
+function decode(line: string): PendingWrite {
+  const w = JSON.parse(line) as PendingWrite | (Omit<PendingWrite & { op: 'finish' }, 'result'> & { result: unknown });
+  return w.op === 'finish' && typeof w.result !== 'string' ? { ...w, result: JSON.stringify(w.result) } : w as PendingWrite;
+}
+
+/**
+ * When a write's promise settles, its line is in the kernel's page cache: it survives the daemon's SIGKILL or crash
+ * like a SQLite WAL commit with synchronous = NORMAL (only a power loss can drop the last lines, as it can those
+ * commits; a line it tears is ignored at replay). A failed write is cut off again, so it cannot run into the next.
+ */
+export class PendingLog {
+  private readonly fd: number;
+  private size: number;
+  private turn: Waiting[] = [];
+  /** Written to the file, not yet in the database, in order. */
+  private written: PendingWrite[] = [];
+
+  constructor(readonly file: string, private readonly onBacklog: () => void, private readonly backlog: number) {
+    this.fd = openSync(file, 'a+', 0o600);
+    this.size = fstatSync(this.fd).size;
+  }
+
+  /** Every complete line a previous process left; a line that does not parse (torn by a power loss) is skipped. */
+  leftOver(): PendingWrite[] {
+    const lines = readFileSync(this.file, 'utf8').split('\n');
+    lines.pop(); // after the last newline: empty, or a line whose write never completed
+    const out: PendingWrite[] = [];
+    for (const l of lines) {
+      try { out.push(decode(l)); } catch { /* torn */ }
+    }
+    return out;
+  }
+
+  /** Written with the other writes of this turn; settles after that write (rejects if it failed). */
+  add(w: PendingWrite): Promise<void> {
+    const line = encode(w);
+    return new Promise((resolve, reject) => {
+      if (this.turn.push({ line, w, settle: (err) => (err ? reject(err) : resolve()) }) === 1) setImmediate(() => this.flushTurn());
+    });
+  }
+
+  /** Writes this turn's lines now, in one write(2). */
+  flushTurn(): void {
+    const turn = this.turn;
+    if (turn.length === 0) return;
+    this.turn = [];
+    const bytes = Buffer.from(turn.length === 1 ? turn[0]!.line : turn.map((t) => t.line).join(''));
+    try {
+      for (let off = 0; off < bytes.length;) off += writeSync(this.fd, bytes, off);
+      this.size += bytes.length;
+    } catch (e) {
+      try { ftruncateSync(this.fd, this.size); } catch { /* the replay skips a line that does not parse */ }
+      for (const t of turn) t.settle(e);
+      return;
+    }
+    for (const t of turn) this.written.push(t.w);
+    if (this.written.length >= this.backlog) this.onBacklog();
+    for (const t of turn) t.settle();
+  }
+
+  /** Hands everything written to `apply` (one transaction) and empties the file; a throw leaves both as they were. */
+  drain(apply: (writes: PendingWrite[]) => void): void {
+    this.flushTurn();
+    if (this.written.length === 0) return;
+    apply(this.written);
+    this.written = [];
+    ftruncateSync(this.fd, 0);
+    this.size = 0;
+  }
+
+  /** Empties the file once what a previous process left is in the database. */
+  clear(): void {
+    ftruncateSync(this.fd, 0);
+    this.size = 0;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
