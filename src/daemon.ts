@@ -14,7 +14,7 @@ import { resolveLimits } from './core/limits-resolver.js';
 import { Scheduler } from './core/scheduler.js';
 import { TaskService } from './core/task-service.js';
 import { TaskEgress } from './core/task-egress.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, infoLineOf } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { parseHostPort, startMetricsServer } from './observability/metrics-server.js';
 import { startBackendMonitor } from './observability/backend-monitor.js';
@@ -106,7 +106,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
   const tracing = await startTracing(tracingSettings(config.tracing), { version: VERSION, instanceId: daemonId, logger });
   const scheduler = new Scheduler(config.backends, (rt, q, r) => metrics.setQueue(rt, q, r));
   const tasks = new TaskService({
-    registry, scheduler, journal, logger, egress, observer: taskObserver(metrics, tracing?.tasks ?? null),
+    registry, scheduler, journal, logger, infoLine: infoLineOf(logger), egress, observer: taskObserver(metrics, tracing?.tasks ?? null),
     runtimeFor: (n) => runtimes.get(n)!,
     unavailableReason: (a) => broken.get(a.id),
     policy: { defaults: config.limits.default, max: config.limits.max, maxInputBytes: config.server.maxInputBytes, enforces: (n) => runtimes.get(n)!.enforces },

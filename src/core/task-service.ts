@@ -38,6 +38,8 @@ export interface TaskServiceDeps {
   journal: Journal;
   policy: AdmissionPolicy;
   logger: Logger;
+  /** Writes the two info lines of every task ("task started", "task finished"); default: `logger.info`. */
+  infoLine?: (fields: Record<string, unknown>, msg: string) => void;
   observer?: TaskObserver;
   /** The daemon's egress proxy, for tasks with a network policy (src/core/task-egress.ts). */
   egress?: TaskEgress;
@@ -63,7 +65,11 @@ export class TaskService {
   /** Set by the fleet member: a slot was freed or a task queued fleet-wide, look for work. */
   onWork?: (runtime: RuntimeName) => void;
 
-  constructor(private readonly deps: TaskServiceDeps) {}
+  private readonly infoLine: (fields: Record<string, unknown>, msg: string) => void;
+
+  constructor(private readonly deps: TaskServiceDeps) {
+    this.infoLine = deps.infoLine ?? ((fields, msg) => { if (deps.logger.isLevelEnabled('info')) deps.logger.info(fields, msg); });
+  }
 
   private get fleet() {
     return this.deps.journal.fleet;
@@ -282,9 +288,7 @@ export class TaskService {
     }
     const startedAt = Date.now();
     // The task's own fields, not a child logger: one object per line instead of a logger per task.
-    if (this.deps.logger.isLevelEnabled('info')) {
-      this.deps.logger.info({ task_id: task.taskId, agent_id: task.agent.id, runtime: task.agent.runtime, capability: task.capability, limits: task.limits }, 'task started');
-    }
+    this.infoLine({ task_id: task.taskId, agent_id: task.agent.id, runtime: task.agent.runtime, capability: task.capability, limits: task.limits }, 'task started');
     let result: ExecutionResult;
     const traceparent = this.deps.observer?.started(record);
     const logs: string[] = [];
@@ -342,9 +346,7 @@ export class TaskService {
     this.local.delete(record.taskId);
     const seconds = (now - (record.startedAt ?? record.createdAt)) / 1000;
     this.deps.observer?.finished(final, seconds);
-    if (this.deps.logger.isLevelEnabled('info')) {
-      this.deps.logger.info({ task_id: record.taskId, agent_id: record.agentId, runtime: record.runtime, status: result.status, error: result.error, usage: result.usage }, 'task finished');
-    }
+    this.infoLine({ task_id: record.taskId, agent_id: record.agentId, runtime: record.runtime, status: result.status, error: result.error, usage: result.usage }, 'task finished');
     this.publish(final, 'result', final.status.toLowerCase());
     l?.resolve(final);
     const w = this.waiting.get(record.taskId);

@@ -17,6 +17,16 @@ log.info({ runtime: 'docker', agent_id: 'math', usage: { wallMs: 5, peakMemoryBy
 log.debug('hidden unless debug');
 `);
 
+const lineScript = join(dir, 'lines.ts');
+writeFileSync(lineScript, `import { createLogger, infoLine } from ${JSON.stringify(pathToFileURL(join(REPO, 'src/observability/logger.ts')).href)};
+const log = createLogger(undefined, process.argv[2] as 'pretty' | 'json');
+const fields = { task_id: 't"1', agent_id: 'mäth', status: 'FAILED', error: { code: 'X', message: 'a\\nb' }, gone: undefined, usage: { wallMs: 1.25, cpuMs: 0, peakMemoryBytes: 65536 } };
+log.info(fields, 'task finished');
+infoLine(log, fields, 'task finished');
+infoLine(log, {}, 'no fields');
+log.info({}, 'no fields');
+`);
+
 /** The script's stderr, a pipe (not a terminal). */
 function stderrOf(fmt: string, env: Record<string, string> = {}): string {
   return execFileSync('sh', ['-c', `"${process.execPath}" --import tsx "${script}" ${fmt} 2>&1 >/dev/null`], { cwd: REPO, env: { ...process.env, ...env }, encoding: 'utf8' });
@@ -32,6 +42,16 @@ describe('daemon logs', () => {
     expect(rec).toMatchObject({ level: 'info', svc: 'ari', task_id: 't1', runtime: 'docker', agent_id: 'math', msg: 'task started', usage: { wall_ms: 5, peak_memory_bytes: 1 } });
     expect(rec.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     for (const k of Object.keys(rec)) expect(k).toMatch(/^[a-z][a-z0-9_]*$/);
+  });
+
+  it('infoLine writes exactly the line pino writes (the time aside), and pretty lines through pino', () => {
+    const run = (fmt: string) => execFileSync('sh', ['-c', `"${process.execPath}" --import tsx "${lineScript}" ${fmt} 2>&1 >/dev/null`], { cwd: REPO, encoding: 'utf8' });
+    const lines = run('json').trim().split('\n').map((l) => l.replace(/"time":"[^"]*"/, '"time":"T"'));
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toBe(lines[0]);
+    expect(lines[2]).toBe(lines[3]);
+    expect(JSON.parse(lines[1]!)).toMatchObject({ task_id: 't"1', usage: { wall_ms: 1.25, peak_memory_bytes: 65536 } });
+    expect(run('pretty').match(/INFO: task finished/g)).toHaveLength(2);
   });
 
   it('honour ARI_LOG_LEVEL', () => {

@@ -1,4 +1,5 @@
-// The wasm backend: modules compiled once per agent, each task in a fresh instance on a warm worker thread.
+// The wasm backend: modules compiled once per agent, each task in a fresh instance: a short core-module task inline on
+// the main thread (inline-runner.ts), any other on a warm worker thread.
 import type { Logger } from 'pino';
 import type { ExecutionResult } from '../../../contract/outcome.js';
 import { AgentLoadError, type BackendHealth, type ExecutionHooks, type Runtime } from '../../runtime.js';
@@ -8,7 +9,7 @@ import { loadModule, type LoadedModule } from './module-loader.js';
 import { FUEL_SLICE } from '../shared/fuel-costs.js';
 import { transpileCount } from './component-transpile.js';
 import { STARVED_BOUND_MS, STUCK_BOUND_MS } from './stuck-watch.js';
-import { InlineRunner } from './inline-runner.js';
+import { INLINE_FUEL, InlineRunner } from './inline-runner.js';
 import { WorkerPool } from './worker-pool.js';
 import { openEgress, withKillReason } from './task-egress.js';
 import { WASM_ENFORCES } from '../enforcement.js';
@@ -97,6 +98,9 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
         replaced_workers: String(this.pool.replacedCount()),
         fuel: 'instrumented',
         fuel_slice: String(FUEL_SLICE),
+        inline_fuel: String(INLINE_FUEL),
+        inline_tasks: String(this.inline.stats().inline),
+        inline_declined: String(this.inline.stats().declined),
         memory: 'clamped (linear memory + tables + globals + host buffers)',
         cpu: 'thread CPU clock at fuel slices',
         stuck_bound_ms: String(STUCK_BOUND_MS),
