@@ -1,7 +1,7 @@
 // The journal's pending log (issue 12): what a SIGKILLed daemon was answered is in the database after a restart,
 // a line torn by a power loss is skipped, and a replay of writes the database already holds changes nothing.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,8 +14,12 @@ function journal(dir: string): SqliteJournal {
   open.push(j);
   return j;
 }
-afterEach(async () => { for (const j of open.splice(0)) await j.close(); });
-const tempDir = () => mkdtempSync(join(tmpdir(), 'ari-pending-'));
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const j of open.splice(0)) await j.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const tempDir = () => { const d = mkdtempSync(join(tmpdir(), 'ari-pending-')); dirs.push(d); return d; };
 
 /** Runs the child until it SIGKILLs itself; returns its stdout. */
 function crashChild(dir: string, n: number): string {
