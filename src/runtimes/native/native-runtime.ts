@@ -50,6 +50,8 @@ export interface NativeRuntimeOptions {
 const DEFAULT_UIDS: [number, number] = [2_000_000, 64];
 const DEFAULT_TMPFS = SANDBOX_FILE_LIMITS.fileSizeBytes;
 const DEFAULT_SPARES = 4;
+/** Removing a cgroup (rmdir in every hierarchy, RCU waits on v1) waits until the answer is on its way. */
+const RETIRE_DELAY_MS = 10;
 
 export class NativeRuntime implements Runtime<NativeAgentSpec> {
   readonly name = 'native' as const;
@@ -187,7 +189,7 @@ export class NativeRuntime implements Runtime<NativeAgentSpec> {
 
   /** Off the answer's path: only a cgroup proven empty frees its uid (a stray would share NPROC with the next task). */
   private retire(tree: CgroupTree, uids: UidPool, cg: TaskCgroup, uid: number): void {
-    const done = new Promise((r) => setImmediate(r)).then(() => tree.destroyTask(cg)).then((empty) => {
+    const done = new Promise((r) => setTimeout(r, RETIRE_DELAY_MS)).then(() => tree.destroyTask(cg)).then((empty) => {
       if (empty) uids.release(uid);
       else this.logger.error({ uid, pids: cg.pids() }, 'native sandbox left processes that would not die; uid quarantined');
     }).catch((e: Error) => this.logger.error({ err: e, uid }, 'native sandbox cgroup removal failed; uid quarantined'));

@@ -10,6 +10,8 @@ import { TaskCgroup, type CgroupLimits } from './task-cgroup.js';
 /** ari-<pid>.<starttime>.<instance>: names the owning daemon process for all time (pids get reused, start times do not). */
 const TREE_PATTERN = /^ari-(\d+)\.(\d+)\.\d+$/;
 let instances = 0;
+/** A sandbox joins its cgroup within ~30 ms of being spawned; spares are remade after that, not during it. */
+const SPARE_REFILL_DELAY_MS = 40;
 
 export class CgroupTree {
   private readonly tasks = new Set<TaskCgroup>();
@@ -17,6 +19,7 @@ export class CgroupTree {
   private readonly spares: TaskCgroup[] = [];
   private spareTarget = 0;
   private refilling: Promise<void> | null = null;
+  private refillTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private spareSeq = 0;
   /** What the last task asked for: the limits new spares are made with. */
@@ -88,7 +91,7 @@ export class CgroupTree {
     const key = limitsKey(limits);
     const i = this.spares.findIndex((c) => c.limits && limitsKey(c.limits) === key);
     const spare = i >= 0 ? this.spares.splice(i, 1)[0] : this.spares.pop();
-    this.refillSpares();
+    this.refillLater();
     if (!spare) return this.createTask(`c${++this.spareSeq}`, limits);
     this.tasks.add(spare);
     try {
@@ -98,6 +101,13 @@ export class CgroupTree {
       throw e;
     }
     return spare;
+  }
+
+  /** After the sandbox that took a spare is set up: mkdir and limit writes contend for the kernel's cgroup locks with its join. */
+  private refillLater(): void {
+    if (this.refillTimer || this.refilling) return;
+    this.refillTimer = setTimeout(() => { this.refillTimer = undefined; this.refillSpares(); }, SPARE_REFILL_DELAY_MS);
+    this.refillTimer.unref();
   }
 
   private refillSpares(): void {
@@ -128,6 +138,7 @@ export class CgroupTree {
   /** Kills every task and removes the whole subtree. */
   async close(): Promise<boolean> {
     this.closed = true;
+    clearTimeout(this.refillTimer);
     await this.refilling;
     let ok = true;
     for (const cg of this.spares.splice(0)) ok = (await cg.destroy(0)) && ok;
