@@ -12,20 +12,27 @@ const PAR = Number(process.env.BENCH_PAR ?? 4000);
 /** Another checkout of ari (e.g. a copy taken before a change), run as a third process in the same rounds. */
 const BASELINE = process.env.BENCH_BASELINE_REPO;
 
-export interface ClientReport { seq: { p50Ms: number; p99Ms: number }; par: Record<string, { throughput: number }>; calls: number }
+export interface ClientReport { seq: { p50Ms: number; p99Ms: number }; par: Record<string, { throughput: number; clientUs: number; serverMainUs: number }>; calls: number }
 
 export const serverToml = (agents: string) => `[server]\nlisten = "127.0.0.1:{{PORT}}"\nmetrics = "127.0.0.1:{{METRICS_PORT}}"\n` +
   `[runtimes.wasm]\nworkers = 2\nconcurrency = 64\nqueue = 10000\n${agents}`;
 export const wasmAgent = (id: string) => `[[agents]]\nid = "${id}"\nruntime = "wasm"\nmodule = "{{FIXTURES}}/math/math.wasm"\nmanifest = "{{FIXTURES}}/math/manifest.json"\n`;
 
-export async function load(target: string, agent: string): Promise<ClientReport> {
+export async function load(target: string, agent: string, serverPid?: number): Promise<ClientReport> {
   const spec = IN_FLIGHT.map((n) => `${n}:${n === 1 ? Math.min(PAR, 1000) : PAR}`).join(',');
-  const { line } = await runScript('load-client.ts', [target, agent, String(SEQ), spec]);
+  const { line } = await runScript('load-client.ts', [target, agent, String(SEQ), spec, '300', ...(serverPid ? [String(serverPid)] : [])]);
   return JSON.parse(line) as ClientReport;
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
+
+/** At 64 in flight: client and server main-thread CPU per call, and the req/s the two would give in lock-step (one after the other). */
+function lockStep(name: string, xs: ClientReport[]): string {
+  const c = median(xs.map((x) => x.par[64]!.clientUs));
+  const s = median(xs.map((x) => x.par[64]!.serverMainUs));
+  return `${name} @64: client ${fmt(c, 0)} µs/call + server main thread ${fmt(s, 0)} µs/call → ${fmt(1e6 / (c + s), 0)} req/s if the two ran in lock-step, ${fmt(1e6 / Math.max(c, s), 0)} if fully overlapped; measured ${fmt(median(xs.map((x) => x.par[64]!.throughput)), 0)}`;
+}
 
 export async function deployedSection(): Promise<BenchSection> {
   const { line: echoAddress, child: echo } = await runScript('echo-server.ts', [], { keep: true });
@@ -37,10 +44,10 @@ export async function deployedSection(): Promise<BenchSection> {
     const bs: ClientReport[] = [];
     const cpu: { main: number; rest: number }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      es.push(await load(echoAddress, 'math'));
-      if (base) bs.push(await load(base.address, 'math'));
+      es.push(await load(echoAddress, 'math', echo.pid));
+      if (base) bs.push(await load(base.address, 'math', base.pid));
       const before = threadCpuNs(ari.pid);
-      ws.push(await load(ari.address, 'math'));
+      ws.push(await load(ari.address, 'math', ari.pid));
       const spent = cpuSpent(ari.pid, before, threadCpuNs(ari.pid));
       const all = [...spent.values()].reduce((a, b) => a + b, 0);
       cpu.push({ main: (spent.get('main') ?? 0) / 1000 / ws[i]!.calls, rest: (all - (spent.get('main') ?? 0)) / 1000 / ws[i]!.calls });
@@ -68,6 +75,7 @@ export async function deployedSection(): Promise<BenchSection> {
         `${ROUNDS} interleaved rounds; each round: 300 warm-up, ${SEQ} sequential, then ${PAR} calls at each of ${IN_FLIGHT.join('/')} in flight (1000 at 1), one fresh client process per round and server`,
         `daemon RSS after the run: ${fmt(rssMiB(ari.pid), 1)} MiB`,
         `daemon on-CPU µs per task (all phases of a round, /proc schedstat): main thread ${fmt(median(cpu.map((c) => c.main)), 0)}, other threads ${fmt(median(cpu.map((c) => c.rest)), 0)}`,
+        lockStep('echo', es), lockStep('ari', ws),
       ],
     };
   } finally {
