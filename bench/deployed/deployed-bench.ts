@@ -9,6 +9,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SEQ = Number(process.env.BENCH_SEQ ?? 2000);
 const IN_FLIGHT = [1, 8, 64, 256];
 const PAR = Number(process.env.BENCH_PAR ?? 4000);
+const WARM_UP = 300;
 /** Another checkout of ari (e.g. a copy taken before a change), run as a third process in the same rounds. */
 const BASELINE = process.env.BENCH_BASELINE_REPO;
 
@@ -20,7 +21,7 @@ export const wasmAgent = (id: string) => `[[agents]]\nid = "${id}"\nruntime = "w
 
 export async function load(target: string, agent: string, serverPid?: number): Promise<ClientReport> {
   const spec = IN_FLIGHT.map((n) => `${n}:${n === 1 ? Math.min(PAR, 1000) : PAR}`).join(',');
-  const { line } = await runScript('load-client.ts', [target, agent, String(SEQ), spec, '300', ...(serverPid ? [String(serverPid)] : [])]);
+  const { line } = await runScript('load-client.ts', [target, agent, String(SEQ), spec, String(WARM_UP), ...(serverPid ? [String(serverPid)] : [])]);
   return JSON.parse(line) as ClientReport;
 }
 
@@ -72,7 +73,7 @@ export async function deployedSection(): Promise<BenchSection> {
       ],
       notes: [
         'targets (issue 12): p50 ≤ 1.3× echo, throughput at 64 in flight ≥ 0.7× echo',
-        `${ROUNDS} interleaved rounds; each round: 300 warm-up, ${SEQ} sequential, then ${PAR} calls at each of ${IN_FLIGHT.join('/')} in flight (1000 at 1), one fresh client process per round and server`,
+        `${ROUNDS} interleaved rounds; each round: ${WARM_UP} warm-up, ${SEQ} sequential, then ${PAR} calls at each of ${IN_FLIGHT.join('/')} in flight (1000 at 1), one fresh client process per round and server`,
         `daemon RSS after the run: ${fmt(rssMiB(ari.pid), 1)} MiB`,
         `daemon on-CPU µs per task (all phases of a round, /proc schedstat): main thread ${fmt(median(cpu.map((c) => c.main)), 0)}, other threads ${fmt(median(cpu.map((c) => c.rest)), 0)}`,
         lockStep('echo', es), lockStep('ari', ws),
