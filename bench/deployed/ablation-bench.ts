@@ -15,6 +15,7 @@ const VARIANTS: Variant[] = [
   { name: 'no task log lines (ARI_LOG_LEVEL=warn)', storage: '', env: { ARI_LOG_LEVEL: 'warn' } },
   { name: 'journal in memory and no task log lines', storage: '[storage]\npath = ""\n', env: { ARI_LOG_LEVEL: 'warn' } },
   { name: 'every task on a worker thread (ARI_WASM_INLINE=0)', storage: '', env: { ARI_WASM_INLINE: '0' } },
+  { name: 'the TypeScript sources through tsx, not dist/ (ARI_FROM_SOURCE=1)', storage: '', env: { ARI_FROM_SOURCE: '1' } },
 ];
 
 export async function ablationSection(): Promise<BenchSection> {

@@ -12,6 +12,8 @@ const PAR = Number(process.env.BENCH_PAR ?? 4000);
 const WARM_UP = 300;
 /** Another checkout of ari (e.g. a copy taken before a change), run as a third process in the same rounds. */
 const BASELINE = process.env.BENCH_BASELINE_REPO;
+/** `NAME=value,…` set for this checkout's daemon only (not the baseline's), for A/B runs of a switch. */
+const CANDIDATE_ENV = Object.fromEntries((process.env.BENCH_CANDIDATE_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
 
 export interface ClientReport { seq: { p50Ms: number; p99Ms: number }; par: Record<string, { throughput: number; clientUs: number; serverMainUs: number }>; calls: number }
 
@@ -37,7 +39,7 @@ function lockStep(name: string, xs: ClientReport[]): string {
 
 export async function deployedSection(): Promise<BenchSection> {
   const { line: echoAddress, child: echo } = await runScript('echo-server.ts', [], { keep: true });
-  const ari = await serveDaemon(serverToml(wasmAgent('math')));
+  const ari = await serveDaemon(serverToml(wasmAgent('math')), { env: CANDIDATE_ENV });
   const base = BASELINE ? await serveDaemon(serverToml(wasmAgent('math')), { repo: BASELINE }) : undefined;
   try {
     const es: ClientReport[] = [];

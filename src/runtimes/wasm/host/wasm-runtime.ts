@@ -10,6 +10,7 @@ import { FUEL_SLICE } from '../shared/fuel-costs.js';
 import { transpileCount } from './component-transpile.js';
 import { STARVED_BOUND_MS, STUCK_BOUND_MS } from './stuck-watch.js';
 import { INLINE_FUEL, InlineRunner } from './inline-runner.js';
+import { InlineTurn } from './inline-turn.js';
 import { WorkerPool } from './worker-pool.js';
 import { openEgress, withKillReason } from './task-egress.js';
 import { WASM_ENFORCES } from '../enforcement.js';
@@ -34,6 +35,7 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
   readonly enforces = WASM_ENFORCES;
   private readonly pool: WorkerPool;
   private readonly inline: InlineRunner;
+  private readonly turn = new InlineTurn();
   private readonly agents = new Map<string, LoadedModule & { key: string }>();
   private generation = 0;
 
@@ -60,8 +62,12 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
   async execute(agent: WasmAgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
     const loaded = this.agents.get(agent.id);
     if (!loaded) throw new AgentLoadError(agent.id, 'wasm agent was not prepared');
-    if (loaded.module instanceof WebAssembly.Module && !signal.aborted) {
-      const inline = this.tryInline(agent, loaded, task, hooks);
+    const m = loaded.module instanceof WebAssembly.Module ? { ...loaded, module: loaded.module } : undefined;
+    if (m && this.inline.eligible(m) && !signal.aborted) {
+      const later = this.turn.slot();
+      if (later) await later;
+      // Cancelled while waiting for its turn: the worker path gives the outcome a cancel always gives.
+      const inline = signal.aborted ? undefined : this.tryInline(agent, m, task, hooks);
       if (inline) return inline;
     }
     const egress = await openEgress(loaded.module, hooks, this.options.egressCa);
@@ -73,11 +79,9 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
   }
 
   /** A short core-module task answered on this thread, or undefined (it then goes to a worker). */
-  private tryInline(agent: WasmAgentSpec, loaded: LoadedModule & { key: string }, task: ExecutionTask, hooks?: ExecutionHooks): ExecutionResult | undefined {
-    const m = { ...loaded, module: loaded.module as WebAssembly.Module };
-    if (!this.inline.eligible(m)) return undefined;
+  private tryInline(agent: WasmAgentSpec, m: LoadedModule & { key: string; module: WebAssembly.Module }, task: ExecutionTask, hooks?: ExecutionHooks): ExecutionResult | undefined {
     return this.inline.run(m, {
-      type: 'run', jobId: 0, moduleKey: loaded.key, abi: loaded.abi, footprintBytes: loaded.footprintBytes, memory: loaded.memory,
+      type: 'run', jobId: 0, moduleKey: m.key, abi: m.abi, footprintBytes: m.footprintBytes, memory: m.memory,
       agentId: agent.id, env: agent.env, document: taskDocument(task), limits: task.limits, deadline: Date.now() + task.limits.timeoutMs,
     }, hooks?.onLog);
   }
