@@ -8,7 +8,7 @@ import { emptyUsage, type ExecutionResult } from '../contract/outcome.js';
 import { DomainError } from './domain-error.js';
 import type { InsertOutcome, Journal } from './journal.js';
 import { fromRow, migrate, toRow, type TaskRow } from './journal-schema.js';
-import { PendingLog, type PendingWrite } from './pending-log.js';
+import { foldWrites, PendingLog, type PendingWrite } from './pending-log.js';
 import { isTerminal, pageToken, parsePageToken, type NewTask, type TaskPage, type TaskQuery, type TaskRecord } from './task-record.js';
 
 export interface SqliteJournalOptions {
@@ -206,7 +206,8 @@ export class SqliteJournal implements Journal {
     this.applySoon = false;
     if (!this.db.open) return;
     try {
-      this.log.drain((writes) => this.applyWrites(writes));
+      // Every insert of a drain is new (insert() checked), so its task's later writes may be folded into it.
+      this.log.drain((writes) => this.applyWrites(foldWrites(writes)));
     } catch (e) {
       this.opts.logger?.error({ err: e }, 'journal: cannot move pending writes into the database; they stay in the pending log');
       return;
