@@ -38,6 +38,7 @@ const all: [string, SectionFn][] = [
   ['deployed', await optional('./deployed/deployed-bench.js', 'deployedSection', 'Deployed wasm vs echo')],
   ['footprint', await optional('./deployed/deployed-bench.js', 'footprintSection', 'Deployed footprint')],
   ['deployed-profile', await optional('./deployed/profile-bench.js', 'profileSection', 'Deployed wasm cost breakdown')],
+  ['deployed-floor', await optional('./deployed/floor-bench.js', 'floorSection', 'Deployed wasm contract floor')],
   ['deployed-ablation', await optional('./deployed/ablation-bench.js', 'ablationSection', 'Deployed wasm ablation')],
   ['fuel', await optional('./fuel-kernels.js', 'fuelSection', 'Fuel instrumentation overhead')],
   ['native', await optional('./native-bench.js', 'nativeSection', 'Native sandbox latency')],

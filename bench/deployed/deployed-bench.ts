@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import type { BenchSection } from '../run.js';
 import { fmt } from '../stats.js';
-import { cpuSpent, rssMiB, runScript, serveDaemon, threadCpuNs } from './processes.js';
+import { cpuSpent, rssMiB, runScript, serveDaemon, startFloor, threadCpuNs } from './processes.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SEQ = Number(process.env.BENCH_SEQ ?? 2000);
@@ -41,13 +41,16 @@ export async function deployedSection(): Promise<BenchSection> {
   const { line: echoAddress, child: echo } = await runScript('echo-server.ts', [], { keep: true });
   const ari = await serveDaemon(serverToml(wasmAgent('math')), { env: CANDIDATE_ENV });
   const base = BASELINE ? await serveDaemon(serverToml(wasmAgent('math')), { repo: BASELINE }) : undefined;
+  const { line: floorAddress, child: floor } = await startFloor(serverToml(wasmAgent('math')));
   try {
+    const fs: ClientReport[] = [];
     const es: ClientReport[] = [];
     const ws: ClientReport[] = [];
     const bs: ClientReport[] = [];
     const cpu: { main: number; rest: number }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       es.push(await load(echoAddress, 'math', echo.pid));
+      fs.push(await load(floorAddress, 'math', floor.pid));
       if (base) bs.push(await load(base.address, 'math', base.pid));
       const before = threadCpuNs(ari.pid);
       ws.push(await load(ari.address, 'math', ari.pid));
@@ -70,6 +73,7 @@ export async function deployedSection(): Promise<BenchSection> {
       headers: ['path', 'p50 ms (1 in flight)', 'p99 ms', ...IN_FLIGHT.map((n) => `req/s @${n}`), 'p50 ratio (median, range)', 'req/s @64 ratio'],
       rows: [
         row('gRPC echo (own process)', es, false),
+        row('contract floor: admission, 2 durable writes, 2 log lines, fresh instance, full response (floor-server.ts)', fs, true),
         ...(base ? [row(`ari serve, wasm ExecuteTask — baseline (${BASELINE})`, bs, true)] : []),
         row('ari serve, wasm ExecuteTask', ws, true),
       ],
@@ -78,12 +82,14 @@ export async function deployedSection(): Promise<BenchSection> {
         `${ROUNDS} interleaved rounds; each round: ${WARM_UP} warm-up, ${SEQ} sequential, then ${PAR} calls at each of ${IN_FLIGHT.join('/')} in flight (1000 at 1), one fresh client process per round and server`,
         `daemon RSS after the run: ${fmt(rssMiB(ari.pid), 1)} MiB`,
         `daemon on-CPU µs per task (all phases of a round, /proc schedstat): main thread ${fmt(median(cpu.map((c) => c.main)), 0)}, other threads ${fmt(median(cpu.map((c) => c.rest)), 0)}`,
-        lockStep('echo', es), lockStep('ari', ws),
+        'the floor row is a bare grpc-js server doing only what every task must (all in the request\'s turn, nothing shared between tasks): the part of ari\'s ratio no daemon design removes',
+        lockStep('echo', es), lockStep('floor', fs), lockStep('ari', ws),
       ],
     };
   } finally {
     await ari.stop();
     await base?.stop();
+    floor.kill('SIGTERM');
     echo.kill('SIGTERM');
   }
 }

@@ -18,8 +18,8 @@ export async function freePort(): Promise<number> {
 }
 
 /** Runs a bench script in its own process and resolves with its first stdout line (parsed by the caller). */
-export function runScript(script: string, args: string[], opts: { keep?: boolean } = {}): Promise<{ line: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...TSX, join(import.meta.dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], cwd: REPO });
+export function runScript(script: string, args: string[], opts: { keep?: boolean; env?: Record<string, string> } = {}): Promise<{ line: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...TSX, join(import.meta.dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], cwd: REPO, env: { ...process.env, ...opts.env } });
   return new Promise((res, rej) => {
     let out = '';
     child.stdout!.on('data', (b: Buffer) => {
@@ -46,6 +46,20 @@ export function buildOnce(repo: string): void {
   built.add(repo);
 }
 
+/** The bench's config template with its paths and ports filled in, as `<dir>/ari.toml`. */
+export function writeConfig(dir: string, toml: string, repo: string, port: number, metricsPort: number): string {
+  const config = join(dir, 'ari.toml');
+  writeFileSync(config, toml.replaceAll('{{FIXTURES}}', join(repo, 'fixtures/agents')).replaceAll('{{PORT}}', String(port)).replaceAll('{{METRICS_PORT}}', String(metricsPort)));
+  return config;
+}
+
+/** floor-server.ts on the same agent config (built from dist/, so after buildOnce). */
+export async function startFloor(toml: string, parts?: string): Promise<{ line: string; child: ChildProcess }> {
+  buildOnce(REPO);
+  const config = writeConfig(mkdtempSync(join(tmpdir(), 'ari-floor-')), toml, REPO, await freePort(), await freePort());
+  return runScript('floor-server.ts', [config], { keep: true, ...(parts !== undefined ? { env: { FLOOR_PARTS: parts } } : {}) });
+}
+
 export interface ServedDaemon { address: string; pid: number; dir: string; stop(): Promise<void> }
 
 /**
@@ -63,8 +77,7 @@ export async function serveDaemon(toml: string, opts: { nodeArgs?: string[]; rep
   const dir = mkdtempSync(join(tmpdir(), 'ari-deployed-'));
   const port = await freePort();
   const metricsPort = await freePort();
-  const config = join(dir, 'ari.toml');
-  writeFileSync(config, toml.replaceAll('{{FIXTURES}}', join(repo, 'fixtures/agents')).replaceAll('{{PORT}}', String(port)).replaceAll('{{METRICS_PORT}}', String(metricsPort)));
+  const config = writeConfig(dir, toml, repo, port, metricsPort);
   const log = join(dir, 'ari.log');
   const fd = openSync(log, 'a');
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(repo, 'bin/ari.js'), 'serve', '--config', config], {
