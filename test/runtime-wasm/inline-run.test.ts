@@ -40,9 +40,11 @@ afterAll(async () => {
 
 describe('inline runs on the main thread', () => {
   it('answers a trivial seed task there, with its log lines once', async () => {
-    const a = await agent('echo', await watFile('echo', M.SEED_ECHO));
-    // A busy host can stretch a try past its few milliseconds (it is then answered by a worker): a few tries.
+    const file = await watFile('echo', M.SEED_ECHO);
+    // A busy host can stretch a try past its few milliseconds (it is then answered by a worker), or past
+    // INLINE_SLOW_MS (its module then goes to workers for good): a few tries, each with a module of its own.
     for (let i = 0; i < 10; i++) {
+      const a = await agent(`echo-${i}`, file);
       const before = runtime.inlineStats();
       const r = await run(a);
       expect(r.status).toBe('COMPLETED');
