@@ -2,10 +2,9 @@
 // (ari's own admission, two durable write(2)s, the two task log lines, a fresh instance of the instrumented module
 // run with the seed ABI, ari's full response) on a bare grpc-js server, all in the request's own turn, and nothing
 // else (no scheduler, lifecycle, journal index, metrics). Built from ari's compiled dist/, as the daemon runs.
-// argv: CONFIG_TOML_FILE; prints its address.
+// argv: CONFIG_TOML_FILE WORK_DIR (its journal and log files go there); prints its address.
 import * as grpc from '@grpc/grpc-js';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO } from './processes.js';
 
@@ -24,9 +23,9 @@ const agent = config.agents[0];
 const registry = new AgentRegistry(config.agents);
 const policy = { defaults: config.limits.default, max: config.limits.max, maxInputBytes: config.server.maxInputBytes, enforces: () => WASM_ENFORCES };
 const loaded = await loadModule(agent, { maxMemoryBytes: config.limits.max.memoryBytes, maxPrepareMillis: 10_000 });
-const dir = join(tmpdir(), `ari-floor-${process.pid}`);
-const durable = openSync(`${dir}-journal`, 'a', 0o600);
-const logFd = openSync(`${dir}-log`, 'a', 0o600);
+const dir = process.argv[3]!;
+const durable = openSync(join(dir, 'journal'), 'a', 0o600);
+const logFd = openSync(join(dir, 'log'), 'a', 0o600);
 const line = (fd: number, fields: Record<string, unknown>) => writeSync(fd, `${JSON.stringify(fields)}\n`);
 
 /** FLOOR_PARTS (default all): the parts this floor does, for the ladder of the ablation bench. */
@@ -63,4 +62,4 @@ const server = new grpc.Server();
 server.addService(loadAri().service, { ExecuteTask: executeTask });
 const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
 process.stdout.write(`127.0.0.1:${port}\n`);
-process.on('SIGTERM', () => { server.forceShutdown(); closeSync(durable); closeSync(logFd); process.exit(0); });
+process.on('SIGTERM', () => { server.forceShutdown(); closeSync(durable); closeSync(logFd); rmSync(dir, { recursive: true, force: true }); process.exit(0); });

@@ -1,6 +1,6 @@
 // Process plumbing for the deployed benchmark: a free port, `ari serve` as operators run it, helpers that wait.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -56,8 +56,10 @@ export function writeConfig(dir: string, toml: string, repo: string, port: numbe
 /** floor-server.ts on the same agent config (built from dist/, so after buildOnce). */
 export async function startFloor(toml: string, parts?: string): Promise<{ line: string; child: ChildProcess }> {
   buildOnce(REPO);
-  const config = writeConfig(mkdtempSync(join(tmpdir(), 'ari-floor-')), toml, REPO, await freePort(), await freePort());
-  return runScript('floor-server.ts', [config], { keep: true, ...(parts !== undefined ? { env: { FLOOR_PARTS: parts } } : {}) });
+  const dir = mkdtempSync(join(tmpdir(), 'ari-floor-'));
+  const config = writeConfig(dir, toml, REPO, await freePort(), await freePort());
+  // The floor server removes `dir` when it ends.
+  return runScript('floor-server.ts', [config, dir], { keep: true, ...(parts !== undefined ? { env: { FLOOR_PARTS: parts } } : {}) });
 }
 
 export interface ServedDaemon { address: string; pid: number; dir: string; stop(): Promise<void> }
@@ -93,7 +95,7 @@ export async function serveDaemon(toml: string, opts: { nodeArgs?: string[]; rep
   }
   return {
     address: `127.0.0.1:${port}`, pid: child.pid!, dir,
-    stop: async () => { child.kill('SIGTERM'); await exited; },
+    stop: async () => { child.kill('SIGTERM'); await exited; rmSync(dir, { recursive: true, force: true }); },
   };
 }
 
