@@ -30,13 +30,19 @@ export interface WasmRuntimeOptions {
 /** Default preparation bound: instrumentation is linear in module size (a 1.3 MB function takes well under 1 s). */
 export const DEFAULT_PREPARE_MS = 10_000;
 
+type Loaded = LoadedModule & { key: string };
+type CoreModule = Loaded & { module: WebAssembly.Module };
+
+/** A core module (not a component): the only kind that may run inline. A guard, not a copy per task. */
+const isCore = (l: Loaded): l is CoreModule => l.module instanceof WebAssembly.Module;
+
 export class WasmRuntime implements Runtime<WasmAgentSpec> {
   readonly name = 'wasm' as const;
   readonly enforces = WASM_ENFORCES;
   private readonly pool: WorkerPool;
   private readonly inline: InlineRunner;
   private readonly turn = new InlineTurn();
-  private readonly agents = new Map<string, LoadedModule & { key: string }>();
+  private readonly agents = new Map<string, Loaded>();
   private generation = 0;
 
   constructor(private readonly options: WasmRuntimeOptions) {
@@ -62,12 +68,11 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
   async execute(agent: WasmAgentSpec, task: ExecutionTask, signal: AbortSignal, hooks?: ExecutionHooks): Promise<ExecutionResult> {
     const loaded = this.agents.get(agent.id);
     if (!loaded) throw new AgentLoadError(agent.id, 'wasm agent was not prepared');
-    const m = loaded.module instanceof WebAssembly.Module ? { ...loaded, module: loaded.module } : undefined;
-    if (m && this.inline.eligible(m) && !signal.aborted) {
+    if (isCore(loaded) && this.inline.eligible(loaded) && !signal.aborted) {
       const later = this.turn.slot();
       if (later) await later;
       // Cancelled while waiting for its turn: the worker path gives the outcome a cancel always gives.
-      const inline = signal.aborted ? undefined : this.tryInline(agent, m, task, hooks);
+      const inline = signal.aborted ? undefined : this.tryInline(agent, loaded, task, hooks);
       if (inline) return inline;
     }
     const egress = await openEgress(loaded.module, hooks, this.options.egressCa);
@@ -79,7 +84,7 @@ export class WasmRuntime implements Runtime<WasmAgentSpec> {
   }
 
   /** A short core-module task answered on this thread, or undefined (it then goes to a worker). */
-  private tryInline(agent: WasmAgentSpec, m: LoadedModule & { key: string; module: WebAssembly.Module }, task: ExecutionTask, hooks?: ExecutionHooks): ExecutionResult | undefined {
+  private tryInline(agent: WasmAgentSpec, m: CoreModule, task: ExecutionTask, hooks?: ExecutionHooks): ExecutionResult | undefined {
     return this.inline.run(m, {
       type: 'run', jobId: 0, moduleKey: m.key, abi: m.abi, footprintBytes: m.footprintBytes, memory: m.memory,
       agentId: agent.id, env: agent.env, document: taskDocument(task), limits: task.limits, deadline: Date.now() + task.limits.timeoutMs,
