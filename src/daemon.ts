@@ -104,7 +104,8 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonHandle> {
   // The proxy itself is built on the first task that opens a session: no network policy, no proxy.
   const egress = new TaskEgress({ onReport: (agent, usage) => metrics.egress(agent, usage) });
   const tracing = await startTracing(tracingSettings(config.tracing), { version: VERSION, instanceId: daemonId, logger });
-  const scheduler = new Scheduler(config.backends, (rt, q, r) => metrics.setQueue(rt, q, r));
+  const scheduler = new Scheduler(config.backends);
+  metrics.readQueues((rt) => scheduler.stats(rt as RuntimeName));
   const tasks = new TaskService({
     registry, scheduler, journal, logger, infoLine: infoLineOf(logger), egress, observer: taskObserver(metrics, tracing?.tasks ?? null),
     runtimeFor: (n) => runtimes.get(n)!,

@@ -54,12 +54,12 @@ export function writeConfig(dir: string, toml: string, repo: string, port: numbe
 }
 
 /** floor-server.ts on the same agent config (built from dist/, so after buildOnce). */
-export async function startFloor(toml: string, parts?: string): Promise<{ line: string; child: ChildProcess }> {
+export async function startFloor(toml: string, parts?: string, env: Record<string, string> = {}): Promise<{ line: string; child: ChildProcess }> {
   buildOnce(REPO);
   const dir = mkdtempSync(join(tmpdir(), 'ari-floor-'));
   const config = writeConfig(dir, toml, REPO, await freePort(), await freePort());
   // The floor server removes `dir` when it ends.
-  return runScript('floor-server.ts', [config, dir], { keep: true, ...(parts !== undefined ? { env: { FLOOR_PARTS: parts } } : {}) });
+  return runScript('floor-server.ts', [config, dir], { keep: true, env: { ...env, ...(parts !== undefined ? { FLOOR_PARTS: parts } : {}) } });
 }
 
 export interface ServedDaemon { address: string; pid: number; dir: string; stop(): Promise<void> }

@@ -8,7 +8,7 @@ import type { BenchSection } from '../run.js';
 import { fmt } from '../stats.js';
 import { IDLE_STAGES, stageTimes, type CpuProfile } from './cpu-profile.js';
 import { serverToml, wasmAgent } from './deployed-bench.js';
-import { cpuSpent, runScript, serveDaemon, threadCpuNs } from './processes.js';
+import { cpuSpent, runScript, serveDaemon, startFloor, threadCpuNs } from './processes.js';
 
 const SEQ = Number(process.env.BENCH_PROFILE_SEQ ?? 3000);
 const PAR = Number(process.env.BENCH_PROFILE_PAR ?? 6000);
@@ -48,6 +48,37 @@ async function phase(address: string, pid: number, out: string | undefined, name
   return { name, calls: report.calls, fromUs, toUs, cpu, report: summary, profile };
 }
 
+/** One row per stage, heaviest first (idle last), then the busy total; with the floor's two phases, ari minus floor. */
+function stageRows(profiled: Phase[], per: Map<string, number>[]): string[][] {
+  const stages = [...new Set(per.flatMap((t) => [...t.keys()]))];
+  const us = (m: Map<string, number>, s: string, calls: number) => (m.get(s) ?? 0) / calls;
+  const weight = (s: string) => per.reduce((acc, t, i) => acc + us(t, s, profiled[i]!.calls), 0);
+  stages.sort((a, b) => Number(IDLE_STAGES.has(a)) - Number(IDLE_STAGES.has(b)) || weight(b) - weight(a));
+  const busy = (m: Map<string, number>, calls: number) => [...m].filter(([s]) => !IDLE_STAGES.has(s)).reduce((a, [, v]) => a + v, 0) / calls;
+  const values = [...stages.map((s) => per.map((t, i) => us(t, s, profiled[i]!.calls))), per.map((t, i) => busy(t, profiled[i]!.calls))];
+  return values.map((v, r) => [r < stages.length ? stages[r]! : '**busy total (profile)**', ...v.map((x) => fmt(x, 1)),
+    ...(v.length === 4 ? [fmt(v[0]! - v[2]!, 1), fmt(v[1]! - v[3]!, 1)] : [])]);
+}
+
+/**
+ * The contract floor (floor-server.ts) profiled the same way, beside ari: what ari's stages cost above what every
+ * task must do. The floor's own code (its one handler) falls under "other JS".
+ */
+async function floorPhases(dir: string): Promise<Phase[]> {
+  profiles = 0;
+  const out = join(dir, 'floor');
+  const floor = await startFloor(serverToml(wasmAgent('math')), undefined, {
+    NODE_OPTIONS: `--import ${join(import.meta.dirname, 'profile-preload.mjs')}`, ARI_PROFILE_OUT: out, ARI_PROFILE_INTERVAL_US: String(INTERVAL_US),
+  });
+  const pid = floor.child.pid!;
+  try {
+    await phase(floor.line, pid, undefined, 'warm-up', 0, '8:2000', 300);
+    return [await phase(floor.line, pid, out, '1 in flight, contract floor', SEQ, '', 0), await phase(floor.line, pid, out, '64 in flight, contract floor', 0, `64:${PAR}`, 0)];
+  } finally {
+    floor.child.kill('SIGTERM');
+  }
+}
+
 export async function profileSection(): Promise<BenchSection> {
   const dir = mkdtempSync(join(tmpdir(), 'ari-profile-'));
   process.env.ARI_PROFILE_OUT = join(dir, 'main');
@@ -59,27 +90,21 @@ export async function profileSection(): Promise<BenchSection> {
     repo: REPO_UNDER_TEST, nodeArgs: ['--import', join(import.meta.dirname, 'profile-preload.mjs')],
   });
   delete process.env.ARI_PROFILE_OUT;
-  const out = join(dir, 'main');
   const phases: Phase[] = [];
   try {
     await phase(ari.address, ari.pid, undefined, 'warm-up', 0, '8:2000', 300);
     // Unprofiled first: the on-CPU figures without the profiler's own cost.
     phases.push(await phase(ari.address, ari.pid, undefined, '1 in flight, no profiler', SEQ, '', 0));
     phases.push(await phase(ari.address, ari.pid, undefined, '64 in flight, no profiler', 0, `64:${PAR}`, 0));
-    phases.push(await phase(ari.address, ari.pid, out, '1 in flight', SEQ, '', 0));
-    phases.push(await phase(ari.address, ari.pid, out, '64 in flight', 0, `64:${PAR}`, 0));
+    phases.push(await phase(ari.address, ari.pid, join(dir, 'main'), '1 in flight', SEQ, '', 0));
+    phases.push(await phase(ari.address, ari.pid, join(dir, 'main'), '64 in flight', 0, `64:${PAR}`, 0));
   } finally {
     await ari.stop();
   }
+  if (!REPO_UNDER_TEST && !bare) phases.push(...await floorPhases(dir));
   const profiled = phases.filter((p) => p.profile);
   const per = profiled.map((p) => stageTimes(p.profile!, -Infinity, Infinity));
-  const stages = [...new Set(per.flatMap((t) => [...t.keys()]))];
-  const us = (m: Map<string, number>, s: string, calls: number) => (m.get(s) ?? 0) / calls;
-  const weight = (s: string) => per.reduce((acc, t, i) => acc + us(t, s, profiled[i]!.calls), 0);
-  stages.sort((a, b) => Number(IDLE_STAGES.has(a)) - Number(IDLE_STAGES.has(b)) || weight(b) - weight(a));
-  const rows = stages.map((s) => [s, ...per.map((t, i) => fmt(us(t, s, profiled[i]!.calls), 1))]);
-  const busy = (m: Map<string, number>, calls: number) => [...m].filter(([s]) => !IDLE_STAGES.has(s)).reduce((a, [, v]) => a + v, 0) / calls;
-  rows.push(['**busy total (profile)**', ...per.map((t, i) => fmt(busy(t, profiled[i]!.calls), 1))]);
+  const rows = stageRows(profiled, per);
   const cpuRow = (p: Phase) => [...p.cpu].sort((a, b) => b[1] - a[1]).map(([k, ns]) => `${k} ${fmt(ns / 1000 / p.calls, 1)}`).join(', ');
   writeFileSync(join(dir, 'breakdown.json'), JSON.stringify({
     phases: phases.map((p) => ({ ...p, profile: undefined, cpu: Object.fromEntries(p.cpu) })),
@@ -87,7 +112,7 @@ export async function profileSection(): Promise<BenchSection> {
   }, null, 1));
   return {
     title: 'Deployed wasm path: main-thread cost per task by stage (µs per task, CPU profile of the `ari serve` main thread)',
-    headers: ['stage', ...profiled.map((p) => `main thread @${p.name}`)],
+    headers: ['stage', ...profiled.map((p) => `main thread @${p.name}`), ...(profiled.length === 4 ? ['ari − floor @1', 'ari − floor @64'] : [])],
     rows,
     notes: [
       ...phases.map((p) => `${p.name}: ${p.calls} tasks in ${fmt((p.toUs - p.fromUs) / 1e6, 1)} s (${p.report}); on-CPU µs per task by thread (/proc schedstat): ${cpuRow(p)}`),

@@ -59,6 +59,8 @@ export class PendingLog {
   private turn: Waiting[] = [];
   /** Written to the file, not yet in the database, in order. */
   private written: PendingWrite[] = [];
+  /** Tasks whose insert this log took and whose outcome it has not: how many could share a turn's write. */
+  private open = 0;
 
   constructor(readonly file: string, private readonly onBacklog: () => void, private readonly backlog: number) {
     this.fd = openSync(file, 'a+', 0o600);
@@ -76,11 +78,21 @@ export class PendingLog {
     return out;
   }
 
-  /** Written with the other writes of this turn; settles after that write (rejects if it failed). */
+  /**
+   * Written with the other writes of this turn; settles after that write (rejects if it failed). The insert of a task
+   * with no other open and the outcome of the last open one are written at once, with what the turn holds: nothing
+   * could share their write, and holding them for the turn's end put one more loop turn on a lone task's path (issue
+   * 12: the answer then left a turn later). Under load every write still waits for the turn's single write(2).
+   */
   add(w: PendingWrite): Promise<void> {
     const line = encode(w);
+    if (w.op === 'insert') this.open++;
+    else if (w.op === 'finish') this.open = Math.max(0, this.open - 1);
+    const lone = w.op === 'insert' ? this.open === 1 : w.op === 'finish' && this.open === 0;
     return new Promise((resolve, reject) => {
-      if (this.turn.push({ line, w, settle: (err) => (err ? reject(err) : resolve()) }) === 1) setImmediate(() => this.flushTurn());
+      const n = this.turn.push({ line, w, settle: (err) => (err ? reject(err) : resolve()) });
+      if (lone) this.flushTurn();
+      else if (n === 1) setImmediate(() => this.flushTurn());
     });
   }
 
@@ -95,6 +107,8 @@ export class PendingLog {
       this.size += bytes.length;
     } catch (e) {
       try { ftruncateSync(this.fd, this.size); } catch { /* the replay skips a line that does not parse */ }
+      // A task whose insert failed was never accepted: it no longer counts as open.
+      for (const t of turn) if (t.w.op === 'insert') this.open = Math.max(0, this.open - 1);
       for (const t of turn) t.settle(e);
       return;
     }

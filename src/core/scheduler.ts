@@ -15,14 +15,10 @@ interface Lane {
 export class Scheduler {
   private readonly queues = new Map<RuntimeName, Lane>();
 
-  constructor(backends: Record<RuntimeName, BackendConfig>, private readonly onChange?: (runtime: RuntimeName, queued: number, running: number) => void) {
+  // No queue listeners: the depth and running gauges read stats() when scraped (three callbacks a task saved).
+  constructor(backends: Record<RuntimeName, BackendConfig>) {
     for (const [name, cfg] of Object.entries(backends) as [RuntimeName, BackendConfig][]) {
-      const queue = new PQueue({ concurrency: cfg.concurrency });
-      this.queues.set(name, { queue, max: cfg.queue, concurrency: cfg.concurrency, reserved: 0 });
-      const report = () => this.onChange?.(name, queue.size, queue.pending);
-      queue.on('active', report);
-      queue.on('next', report);
-      queue.on('add', report);
+      this.queues.set(name, { queue: new PQueue({ concurrency: cfg.concurrency }), max: cfg.queue, concurrency: cfg.concurrency, reserved: 0 });
     }
   }
 

@@ -39,8 +39,9 @@ export class Metrics {
   private readonly connectionsRejected: Counter<'reason'>;
   private readonly egressConnections: Counter<'agent' | 'decision'>;
   private readonly egressBytes: Counter<'agent' | 'direction'>;
+  private queueReader?: (runtime: string) => { queued: number; running: number };
 
-  constructor(opts: MetricsOptions = {}) {
+  constructor(private readonly opts: MetricsOptions = {}) {
     const registers = [this.registry];
     const labelNames = ['agent', 'runtime', 'capability'] as const;
     this.receivedTotal = new Counter({ name: 'agent_tasks_received_total', help: 'Tasks accepted for execution', labelNames, registers });
@@ -57,8 +58,10 @@ export class Metrics {
       name: 'agent_task_duration_seconds', help: 'Wall time of finished tasks, queueing excluded',
       labelNames: [...labelNames, 'status'], buckets: [...(opts.buckets ?? SEED_DURATION_BUCKETS)], registers,
     });
-    this.queueDepth = new Gauge({ name: 'ari_queue_depth', help: 'Tasks waiting for a slot, per backend', labelNames: ['runtime'], registers });
-    this.runningTasks = new Gauge({ name: 'ari_running_tasks', help: 'Tasks executing now, per backend', labelNames: ['runtime'], registers });
+    // Read from the scheduler when scraped (readQueues), not set on every task's queue events.
+    const collect = (): void => this.collectQueues();
+    this.queueDepth = new Gauge({ name: 'ari_queue_depth', help: 'Tasks waiting for a slot, per backend', labelNames: ['runtime'], registers, collect });
+    this.runningTasks = new Gauge({ name: 'ari_running_tasks', help: 'Tasks executing now, per backend', labelNames: ['runtime'], registers, collect });
     this.fleetQueueDepth = new Gauge({ name: 'ari_fleet_queue_depth', help: 'Fleet members only: tasks queued fleet-wide (shared store), per backend', labelNames: ['runtime'], registers });
     this.fleetMembers = new Gauge({ name: 'ari_fleet_members', help: 'Fleet members only: members with a recent heartbeat in the shared store', registers });
     this.backendUp = new Gauge({ name: 'ari_backend_up', help: '1 when the backend can run tasks, else 0', labelNames: ['runtime'], registers });
@@ -95,6 +98,18 @@ export class Metrics {
     else if (status === 'CANCELLED') this.cancelledTotal.inc(base);
     else this.failedTotal.inc({ ...base, error: errorCode || status });
     this.duration.observe({ ...base, status }, seconds);
+  }
+
+  /** Where the queue gauges read their values at each scrape (the daemon's scheduler). */
+  readQueues(read: (runtime: string) => { queued: number; running: number }): void {
+    this.queueReader = read;
+  }
+
+  private collectQueues(): void {
+    for (const runtime of this.opts.runtimes ?? []) {
+      const s = this.queueReader?.(runtime);
+      if (s) this.setQueue(runtime, s.queued, s.running);
+    }
   }
 
   setQueue(runtime: string, depth: number, running: number): void {

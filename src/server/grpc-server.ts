@@ -37,6 +37,8 @@ function buildServer(core: AriCore, cfg: ServerConfig, security: ServerSecurity)
     'grpc.max_connection_age_ms': cfg.maxConnectionAgeMs,
     'grpc.max_connection_age_grace_ms': 30_000,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    // ari serves no channelz service: without this every call fills channelz's per-call trackers all the same.
+    'grpc.enable_channelz': 0,
     interceptors: security.interceptors,
   });
   server.addService(tolerantService(loadAriServer()), agentRuntimeHandlers(core));

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.js';
 import { Metrics, SEED_DURATION_BUCKETS } from '../../src/observability/metrics.js';
+import { Scheduler } from '../../src/core/scheduler.js';
 import { parseHostPort, startMetricsServer, type MetricsServer } from '../../src/observability/metrics-server.js';
 
 let server: MetricsServer | undefined;
@@ -45,6 +46,24 @@ describe('metrics server', () => {
     expect(body).toMatch(/ari_build_info\{version="9\.9\.9",node_version="v\d+[^"]*"\} 1/);
     expect(body).toContain('process_cpu_user_seconds_total');
     expect(body).toContain('nodejs_heap_size_used_bytes');
+  });
+
+  it('reads the queue gauges from the scheduler at each scrape', async () => {
+    const b = { concurrency: 1, queue: 10, workers: 1, uidStart: 0, uidCount: 0 };
+    const scheduler = new Scheduler({ wasm: b, native: b, docker: b });
+    const m = new Metrics({ runtimes: ['wasm', 'native', 'docker'], defaultMetrics: false });
+    m.readQueues((rt) => scheduler.stats(rt as 'wasm'));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const jobs = [scheduler.run('wasm', () => gate), scheduler.run('wasm', () => gate), scheduler.run('wasm', () => gate)];
+    const busy = await m.registry.metrics();
+    expect(busy).toContain('ari_running_tasks{runtime="wasm"} 1');
+    expect(busy).toContain('ari_queue_depth{runtime="wasm"} 2');
+    release();
+    await Promise.all(jobs);
+    const idle = await m.registry.metrics();
+    expect(idle).toContain('ari_running_tasks{runtime="wasm"} 0');
+    expect(idle).toContain('ari_queue_depth{runtime="wasm"} 0');
   });
 
   it('uses the seed buckets: 0.01 s × 2ⁿ, ten of them', async () => {

@@ -14,10 +14,13 @@ export const INLINE_HOST_MS = 5;
 /** Linear memory an inline run may add (1 MiB): a module growing more is run on a worker, not allocated for here. */
 export const INLINE_GROW_PAGES = 16;
 /**
- * An inline run that still took longer than this (fuel units far slower than the instrumenter prices them) gets
- * its module sent to workers from then on: the main thread is not held that long twice by one module.
+ * Inline runs of one module that still took longer than this (fuel units far slower than the instrumenter prices
+ * them), INLINE_SLOW_STRIKES times in a row, send it to workers from then on. In a row: one pause that is not the
+ * module's doing (a major GC, the VM descheduled) must not demote it for the daemon's life; a slow module is slow on
+ * every run, so it holds the main thread that long at most twice.
  */
 export const INLINE_SLOW_MS = 20;
+export const INLINE_SLOW_STRIKES = 2;
 /** Modules whose instance holds more than this outside linear memory are not instantiated on the main thread. */
 export const INLINE_MAX_FOOTPRINT = 1024 * 1024;
 /** ARI_WASM_INLINE=0 sends every task to a worker, for A/B runs; read once, not per task. */
@@ -38,13 +41,15 @@ function stands(end: RunEnding): boolean {
 }
 
 export class InlineRunner {
-  /** Modules whose inline run was slow anyway: workers only from then on. */
+  /** Modules whose inline runs were slow anyway: workers only from then on. */
   private readonly slow = new WeakSet<WebAssembly.Module>();
+  /** Slow inline runs in a row, per module (a fast run clears it). */
+  private readonly strikes = new WeakMap<WebAssembly.Module, number>();
   private readonly counts = { inline: 0, declined: 0 };
   /** Longest inline run so far (ms), answered or not: what the main thread was held for. */
   private longestMs = 0;
 
-  constructor(private readonly logger?: Logger) {}
+  constructor(private readonly logger?: Logger, private readonly slowMs = INLINE_SLOW_MS) {}
 
   eligible(m: InlineModule): boolean {
     return ENABLED && m.notInline === undefined && m.memory !== undefined && m.footprintBytes <= INLINE_MAX_FOOTPRINT && !this.slow.has(m.module);
@@ -58,10 +63,8 @@ export class InlineRunner {
     const { end, usage } = runCore(m.module, req, control, (l) => lines.push(l));
     const tookMs = performance.now() - started;
     this.longestMs = Math.max(this.longestMs, tookMs);
-    if (tookMs > INLINE_SLOW_MS) {
-      this.slow.add(m.module);
-      this.logger?.warn({ runtime: 'wasm', agent_id: req.agentId, took_ms: Math.round(tookMs) }, 'inline wasm run was slow; the module now runs on workers only');
-    }
+    if (tookMs > this.slowMs) this.strike(m.module, req.agentId, tookMs);
+    else this.strikes.delete(m.module);
     if (!stands(end)) {
       this.counts.declined++;
       return undefined;
@@ -74,6 +77,14 @@ export class InlineRunner {
     // 1 in flight). A 1 ms timer fires after they are out.
     setTimeout(() => prepareCoreSpare(m.module, m.footprintBytes, m.memory), 1);
     return taskOutcome(end, usage, req.limits);
+  }
+
+  private strike(module: WebAssembly.Module, agentId: string, tookMs: number): void {
+    const n = (this.strikes.get(module) ?? 0) + 1;
+    this.strikes.set(module, n);
+    if (n < INLINE_SLOW_STRIKES) return;
+    this.slow.add(module);
+    this.logger?.warn({ runtime: 'wasm', agent_id: agentId, took_ms: Math.round(tookMs), slow_runs: n }, 'inline wasm runs were slow; the module now runs on workers only');
   }
 
   /** Tasks answered inline, tasks sent on to a worker after an inline try, and the longest try (for tests, health). */

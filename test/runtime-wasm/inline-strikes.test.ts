@@ -1,0 +1,45 @@
+// InlineRunner's demotion: a module is sent to workers for good only after slow inline runs in a row, so one pause
+// that is not its doing (GC, the VM descheduled) does not demote it; a fast run in between clears the count.
+import { describe, expect, it } from 'vitest';
+import { taskDocument } from '../../src/contract/agent.js';
+import { INLINE_SLOW_STRIKES, InlineRunner } from '../../src/runtimes/wasm/host/inline-runner.js';
+import { loadModule } from '../../src/runtimes/wasm/host/module-loader.js';
+import type { RunRequest } from '../../src/runtimes/wasm/shared/worker-protocol.js';
+import * as M from './modules.js';
+import { agentFor, taskFor, watFile } from './wat.js';
+
+async function loaded() {
+  const agent = agentFor('strikes', await watFile('strikes-echo', M.SEED_ECHO));
+  const m = await loadModule(agent, { maxMemoryBytes: 64 * 1024 * 1024, maxPrepareMillis: 30_000 });
+  if (!(m.module instanceof WebAssembly.Module)) throw new Error('expected a core module');
+  const task = taskFor(agent);
+  const req: RunRequest = { type: 'run', jobId: 0, moduleKey: 'strikes', abi: m.abi, footprintBytes: m.footprintBytes, memory: m.memory,
+    agentId: agent.id, env: agent.env, document: taskDocument(task), limits: task.limits, deadline: Date.now() + 60_000 };
+  return { m: { ...m, module: m.module }, req };
+}
+
+describe('inline demotion', () => {
+  it('demotes a module only after INLINE_SLOW_STRIKES slow runs in a row', async () => {
+    const { m, req } = await loaded();
+    expect(INLINE_SLOW_STRIKES).toBeGreaterThan(1);
+    const everySlow = new InlineRunner(undefined, -1); // every run counts as slow
+    for (let i = 1; i < INLINE_SLOW_STRIKES; i++) {
+      expect(everySlow.run(m, req)?.status).toBe('COMPLETED');
+      expect(everySlow.eligible(m)).toBe(true);
+    }
+    expect(everySlow.run(m, req)?.status).toBe('COMPLETED'); // the run itself still stands
+    expect(everySlow.eligible(m)).toBe(false);
+  });
+
+  it('a fast run between two slow ones clears the count', async () => {
+    const { m, req } = await loaded();
+    let slowMs = -1;
+    const runner = new InlineRunner(undefined, 0);
+    Object.defineProperty(runner, 'slowMs', { get: () => slowMs });
+    for (let i = 0; i < 3 * INLINE_SLOW_STRIKES; i++) {
+      slowMs = i % INLINE_SLOW_STRIKES === INLINE_SLOW_STRIKES - 1 ? 60_000 : -1; // every strike-th run is fast
+      expect(runner.run(m, req)?.status).toBe('COMPLETED');
+      expect(runner.eligible(m)).toBe(true);
+    }
+  });
+});
