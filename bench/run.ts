@@ -40,6 +40,7 @@ const all: [string, SectionFn][] = [
   ['deployed-profile', await optional('./deployed/profile-bench.js', 'profileSection', 'Deployed wasm cost breakdown')],
   ['deployed-floor', await optional('./deployed/floor-bench.js', 'floorSection', 'Deployed wasm contract floor')],
   ['deployed-ablation', await optional('./deployed/ablation-bench.js', 'ablationSection', 'Deployed wasm ablation')],
+  ['journal', await optional('./journal-bench.js', 'journalSection', 'Journal drain into SQLite')],
   ['fuel', await optional('./fuel-kernels.js', 'fuelSection', 'Fuel instrumentation overhead')],
   ['native', await optional('./native-bench.js', 'nativeSection', 'Native sandbox latency')],
   ['docker', await optional('./docker-bench.js', 'dockerSection', 'Docker latency')],

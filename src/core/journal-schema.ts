@@ -5,7 +5,7 @@ import type { Limits } from '../contract/limits.js';
 import type { RuntimeName } from '../contract/agent.js';
 import type { TaskRecord } from './task-record.js';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -35,6 +35,31 @@ const MIGRATIONS: Record<number, string> = {
   // recovery at start reads unfinished tasks, and a scan of the retained rows there costs less than that on every task.
   3: `
     DROP INDEX tasks_unfinished;
+  `,
+  // A rowid table with task_id UNIQUE instead of WITHOUT ROWID: a WITHOUT ROWID table keeps its ~1 KB rows in the
+  // task_id b-tree, so random ids (UUIDs) dirtied a page per row; the rowid table appends, and only the small
+  // task_id index is written at random (issue 12, docs/hot-path.md: 166 → 72 µs per UUID-keyed insert).
+  4: `
+    CREATE TABLE tasks_v4 (
+      task_id      TEXT NOT NULL UNIQUE,
+      agent_id     TEXT NOT NULL,
+      runtime      TEXT NOT NULL,
+      capability   TEXT NOT NULL,
+      request_hash TEXT NOT NULL,
+      limits       TEXT NOT NULL,
+      status       TEXT NOT NULL,
+      created_at   INTEGER NOT NULL,
+      started_at   INTEGER,
+      finished_at  INTEGER,
+      result       TEXT
+    );
+    INSERT INTO tasks_v4 SELECT task_id, agent_id, runtime, capability, request_hash, limits, status, created_at, started_at, finished_at, result
+      FROM tasks ORDER BY created_at, task_id;
+    DROP TABLE tasks;
+    ALTER TABLE tasks_v4 RENAME TO tasks;
+    CREATE INDEX tasks_finished ON tasks(finished_at) WHERE finished_at IS NOT NULL;
+    CREATE INDEX tasks_created ON tasks(created_at DESC, task_id DESC);
+    CREATE INDEX tasks_agent_created ON tasks(agent_id, created_at DESC, task_id DESC);
   `,
 };
 
