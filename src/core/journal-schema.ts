@@ -7,20 +7,15 @@ import type { TaskRecord } from './task-record.js';
 
 export const SCHEMA_VERSION = 4;
 
+/** Every column after task_id, the same in schema 1's table and schema 4's. */
+const TASK_COLUMNS = `agent_id TEXT NOT NULL, runtime TEXT NOT NULL, capability TEXT NOT NULL, request_hash TEXT NOT NULL,
+      limits TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, result TEXT`;
+
 const MIGRATIONS: Record<number, string> = {
   1: `
     CREATE TABLE tasks (
       task_id      TEXT PRIMARY KEY,
-      agent_id     TEXT NOT NULL,
-      runtime      TEXT NOT NULL,
-      capability   TEXT NOT NULL,
-      request_hash TEXT NOT NULL,
-      limits       TEXT NOT NULL,
-      status       TEXT NOT NULL,
-      created_at   INTEGER NOT NULL,
-      started_at   INTEGER,
-      finished_at  INTEGER,
-      result       TEXT
+      ${TASK_COLUMNS}
     ) WITHOUT ROWID;
     -- Retention walks finished tasks oldest first; recovery finds unfinished ones.
     CREATE INDEX tasks_finished ON tasks(finished_at) WHERE finished_at IS NOT NULL;
@@ -38,20 +33,11 @@ const MIGRATIONS: Record<number, string> = {
   `,
   // A rowid table with task_id UNIQUE instead of WITHOUT ROWID: a WITHOUT ROWID table keeps its ~1 KB rows in the
   // task_id b-tree, so random ids (UUIDs) dirtied a page per row; the rowid table appends, and only the small
-  // task_id index is written at random (issue 12, docs/hot-path.md: 166 → 72 µs per UUID-keyed insert).
+  // task_id index is written at random (issue 12, `npm run bench journal`: half the time per UUID-keyed insert).
   4: `
     CREATE TABLE tasks_v4 (
       task_id      TEXT NOT NULL UNIQUE,
-      agent_id     TEXT NOT NULL,
-      runtime      TEXT NOT NULL,
-      capability   TEXT NOT NULL,
-      request_hash TEXT NOT NULL,
-      limits       TEXT NOT NULL,
-      status       TEXT NOT NULL,
-      created_at   INTEGER NOT NULL,
-      started_at   INTEGER,
-      finished_at  INTEGER,
-      result       TEXT
+      ${TASK_COLUMNS}
     );
     INSERT INTO tasks_v4 SELECT task_id, agent_id, runtime, capability, request_hash, limits, status, created_at, started_at, finished_at, result
       FROM tasks ORDER BY created_at, task_id;
