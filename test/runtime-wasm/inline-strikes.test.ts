@@ -1,8 +1,9 @@
-// InlineRunner's demotion: a module is sent to workers for good only after slow inline runs in a row, so one pause
-// that is not its doing (GC, the VM descheduled) does not demote it; a fast run in between clears the count.
+// InlineRunner's demotion: a module goes to workers for good only after INLINE_SLOW_STRIKES slow inline runs within
+// INLINE_STRIKE_WINDOW runs: one pause that is not its doing (GC, the VM descheduled) does not demote it, slow runs
+// with fast ones between them do, and slow runs further apart than the window do not add up.
 import { describe, expect, it } from 'vitest';
 import { taskDocument } from '../../src/contract/agent.js';
-import { INLINE_SLOW_STRIKES, InlineRunner } from '../../src/runtimes/wasm/host/inline-runner.js';
+import { INLINE_SLOW_STRIKES, INLINE_STRIKE_WINDOW, InlineRunner } from '../../src/runtimes/wasm/host/inline-runner.js';
 import { loadModule } from '../../src/runtimes/wasm/host/module-loader.js';
 import type { RunRequest } from '../../src/runtimes/wasm/shared/worker-protocol.js';
 import * as M from './modules.js';
@@ -19,7 +20,7 @@ async function loaded() {
 }
 
 describe('inline demotion', () => {
-  it('demotes a module only after INLINE_SLOW_STRIKES slow runs in a row', async () => {
+  it('demotes a module after INLINE_SLOW_STRIKES slow runs, not before', async () => {
     const { m, req } = await loaded();
     expect(INLINE_SLOW_STRIKES).toBeGreaterThan(1);
     const everySlow = new InlineRunner(undefined, -1); // every run counts as slow
@@ -31,14 +32,34 @@ describe('inline demotion', () => {
     expect(everySlow.eligible(m)).toBe(false);
   });
 
-  it('a fast run between two slow ones clears the count', async () => {
-    const { m, req } = await loaded();
-    let slowMs = -1;
+  /** A runner whose next run counts as slow when `slow()` says so. */
+  function switchable(): { runner: InlineRunner; set: (slow: boolean) => void } {
+    let slowMs = 60_000;
     const runner = new InlineRunner(undefined, 0);
     Object.defineProperty(runner, 'slowMs', { get: () => slowMs });
-    for (let i = 0; i < 3 * INLINE_SLOW_STRIKES; i++) {
-      slowMs = i % INLINE_SLOW_STRIKES === INLINE_SLOW_STRIKES - 1 ? 60_000 : -1; // every strike-th run is fast
+    return { runner, set: (slow) => { slowMs = slow ? -1 : 60_000; } };
+  }
+
+  it('counts slow runs with fast ones between them (a module slow on some inputs only)', async () => {
+    const { m, req } = await loaded();
+    const { runner, set } = switchable();
+    for (let i = 0; i < INLINE_SLOW_STRIKES; i++) {
+      set(true);
       expect(runner.run(m, req)?.status).toBe('COMPLETED');
+      set(false);
+      for (let k = 0; k < 5; k++) expect(runner.run(m, req)?.status).toBe('COMPLETED');
+    }
+    expect(runner.eligible(m)).toBe(false);
+  });
+
+  it('does not add up slow runs further apart than INLINE_STRIKE_WINDOW runs', async () => {
+    const { m, req } = await loaded();
+    const { runner, set } = switchable();
+    for (let i = 0; i < 3 * INLINE_SLOW_STRIKES; i++) {
+      set(true);
+      expect(runner.run(m, req)?.status).toBe('COMPLETED');
+      set(false);
+      for (let k = 0; k < INLINE_STRIKE_WINDOW; k++) runner.run(m, req);
       expect(runner.eligible(m)).toBe(true);
     }
   });

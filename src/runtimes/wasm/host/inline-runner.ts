@@ -15,12 +15,13 @@ export const INLINE_HOST_MS = 5;
 export const INLINE_GROW_PAGES = 16;
 /**
  * Inline runs of one module that still took longer than this (fuel units far slower than the instrumenter prices
- * them), INLINE_SLOW_STRIKES times in a row, send it to workers from then on. In a row: one pause that is not the
- * module's doing (a major GC, the VM descheduled) must not demote it for the daemon's life; a slow module is slow on
- * every run, so it holds the main thread that long at most twice.
+ * them), INLINE_SLOW_STRIKES times within INLINE_STRIKE_WINDOW of its runs, send it to workers from then on. One
+ * pause that is not the module's doing (a major GC, the VM descheduled) must not demote it for the daemon's life;
+ * a module that is slow on some inputs only still is, as its second slow run comes within the window.
  */
 export const INLINE_SLOW_MS = 20;
 export const INLINE_SLOW_STRIKES = 2;
+export const INLINE_STRIKE_WINDOW = 1000;
 /** Modules whose instance holds more than this outside linear memory are not instantiated on the main thread. */
 export const INLINE_MAX_FOOTPRINT = 1024 * 1024;
 /** ARI_WASM_INLINE=0 sends every task to a worker, for A/B runs; read once, not per task. */
@@ -43,8 +44,8 @@ function stands(end: RunEnding): boolean {
 export class InlineRunner {
   /** Modules whose inline runs were slow anyway: workers only from then on. */
   private readonly slow = new WeakSet<WebAssembly.Module>();
-  /** Slow inline runs in a row, per module (a fast run clears it). */
-  private readonly strikes = new WeakMap<WebAssembly.Module, number>();
+  /** Per module with a recent slow run: slow runs, and runs since the first of them. */
+  private readonly strikes = new WeakMap<WebAssembly.Module, { slow: number; runs: number }>();
   private readonly counts = { inline: 0, declined: 0 };
   /** Longest inline run so far (ms), answered or not: what the main thread was held for. */
   private longestMs = 0;
@@ -63,8 +64,7 @@ export class InlineRunner {
     const { end, usage } = runCore(m.module, req, control, (l) => lines.push(l));
     const tookMs = performance.now() - started;
     this.longestMs = Math.max(this.longestMs, tookMs);
-    if (tookMs > this.slowMs) this.strike(m.module, req.agentId, tookMs);
-    else this.strikes.delete(m.module);
+    this.count(m.module, req.agentId, tookMs);
     if (!stands(end)) {
       this.counts.declined++;
       return undefined;
@@ -79,12 +79,17 @@ export class InlineRunner {
     return taskOutcome(end, usage, req.limits);
   }
 
-  private strike(module: WebAssembly.Module, agentId: string, tookMs: number): void {
-    const n = (this.strikes.get(module) ?? 0) + 1;
-    this.strikes.set(module, n);
-    if (n < INLINE_SLOW_STRIKES) return;
+  private count(module: WebAssembly.Module, agentId: string, tookMs: number): void {
+    let s = this.strikes.get(module);
+    if (s && ++s.runs > INLINE_STRIKE_WINDOW) {
+      this.strikes.delete(module);
+      s = undefined;
+    }
+    if (tookMs <= this.slowMs) return;
+    if (!s) this.strikes.set(module, (s = { slow: 0, runs: 0 }));
+    if (++s.slow < INLINE_SLOW_STRIKES) return;
     this.slow.add(module);
-    this.logger?.warn({ runtime: 'wasm', agent_id: agentId, took_ms: Math.round(tookMs), slow_runs: n }, 'inline wasm runs were slow; the module now runs on workers only');
+    this.logger?.warn({ runtime: 'wasm', agent_id: agentId, took_ms: Math.round(tookMs), slow_runs: s.slow }, 'inline wasm runs were slow; the module now runs on workers only');
   }
 
   /** Tasks answered inline, tasks sent on to a worker after an inline try, and the longest try (for tests, health). */
