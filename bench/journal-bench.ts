@@ -5,31 +5,25 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { migrate } from '../src/core/journal-schema.js';
 import type { BenchSection } from './run.js';
 import { fmt } from './stats.js';
 
 const BATCHES = Number(process.env.BENCH_JOURNAL_BATCHES ?? 1000);
 const PER_BATCH = 50;
-const COLUMNS = `agent_id TEXT NOT NULL, runtime TEXT NOT NULL, capability TEXT NOT NULL, request_hash TEXT NOT NULL, limits TEXT NOT NULL,
-  status TEXT NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, result TEXT`;
-const INDEXES = `CREATE INDEX tasks_finished ON tasks(finished_at) WHERE finished_at IS NOT NULL;
-  CREATE INDEX tasks_created ON tasks(created_at DESC, task_id DESC);
-  CREATE INDEX tasks_agent_created ON tasks(agent_id, created_at DESC, task_id DESC);`;
-const LAYOUTS = {
-  'schema 3 (WITHOUT ROWID)': `CREATE TABLE tasks (task_id TEXT PRIMARY KEY, ${COLUMNS}) WITHOUT ROWID; ${INDEXES}`,
-  'schema 4 (rowid, task_id UNIQUE)': `CREATE TABLE tasks (task_id TEXT NOT NULL UNIQUE, ${COLUMNS}); ${INDEXES}`,
-};
+/** Each layout as the daemon's own migrations leave it. */
+const LAYOUTS = { 'schema 3 (WITHOUT ROWID)': 3, 'schema 4 (rowid, task_id UNIQUE)': 4 };
 // A trivial task's row as the daemon writes it: the resolved limits and a small outcome.
 const LIMITS = JSON.stringify({ timeoutMs: 30_000, memoryBytes: 268_435_456, cpuMillis: 30_000, fuel: 1e9, pids: 64, outputBytes: 1_048_576 });
 const RESULT = JSON.stringify({ status: 'COMPLETED', output: { result: 42 }, usage: { wallMs: 1, cpuMs: 0.5, fuelConsumed: 12_345, peakMemoryBytes: 65_536 }, metrics: {} });
 
 /** µs per inserted row over BATCHES transactions (the database grows to BATCHES × 50 rows, like a retained journal). */
-function insertCost(schema: string, ids: 'sequential' | 'uuid'): number {
+function insertCost(version: number, ids: 'sequential' | 'uuid'): number {
   const dir = mkdtempSync(join(tmpdir(), 'ari-journal-bench-'));
   const db = new Database(join(dir, 'ari.db'));
   try {
     for (const p of ['locking_mode = EXCLUSIVE', 'journal_mode = WAL', 'synchronous = NORMAL']) db.pragma(p);
-    db.exec(schema);
+    migrate(db, 'bench', version);
     const insert = db.prepare(`INSERT INTO tasks VALUES (@task_id, @agent_id, @runtime, @capability, @request_hash, @limits, @status,
       @created_at, @started_at, @finished_at, @result) ON CONFLICT (task_id) DO NOTHING`);
     const batch = db.transaction((rows: Record<string, unknown>[]) => { for (const r of rows) insert.run(r); });
@@ -51,7 +45,7 @@ function insertCost(schema: string, ids: 'sequential' | 'uuid'): number {
 }
 
 export async function journalSection(): Promise<BenchSection> {
-  const rows = Object.entries(LAYOUTS).map(([name, schema]) => [name, fmt(insertCost(schema, 'sequential'), 1), fmt(insertCost(schema, 'uuid'), 1)]);
+  const rows = Object.entries(LAYOUTS).map(([name, version]) => [name, fmt(insertCost(version, 'sequential'), 1), fmt(insertCost(version, 'uuid'), 1)]);
   return {
     title: 'Journal drain: µs per task row inserted into SQLite (batches of 50, growing to 50 000 rows)',
     headers: ['table layout', 'sequential task ids', 'random task ids (UUID)'],

@@ -2,11 +2,11 @@
 // flight, req/s and CPU at 64, and each round's candidate/baseline ratio (the host drifts between rounds; ratios
 // within one round do not). Usage: BASE=<baseline checkout> [R=rounds SEQ=n PAR=n CAND=K=V,… BASEENV=K=V,…]
 //   node --import tsx bench/deployed/ab-rounds.ts
-import { serveDaemon, runScript } from './processes.js';
+import { envFrom, serveDaemon, runScript } from './processes.js';
 import { serverToml, wasmAgent } from './deployed-bench.js';
 const toml = serverToml(wasmAgent('math'));
-const env = Object.fromEntries((process.env.CAND ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
-const envB = Object.fromEntries((process.env.BASEENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
+const env = envFrom('CAND');
+const envB = envFrom('BASEENV');
 const echo = await runScript('echo-server.ts', [], { keep: true });
 const base = await serveDaemon(toml, { repo: process.env.BASE ?? (() => { throw new Error('set BASE to the baseline checkout (e.g. a git worktree of the previous commit)'); })(), env: envB });
 const cand = await serveDaemon(toml, { env });

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import type { BenchSection } from '../run.js';
 import { fmt } from '../stats.js';
-import { cpuSpent, rssMiB, runScript, serveDaemon, startFloor, threadCpuNs } from './processes.js';
+import { cpuSpent, envFrom, rssMiB, runScript, serveDaemon, startFloor, threadCpuNs } from './processes.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SEQ = Number(process.env.BENCH_SEQ ?? 2000);
@@ -13,7 +13,7 @@ const WARM_UP = 300;
 /** Another checkout of ari (e.g. a copy taken before a change), run as a third process in the same rounds. */
 const BASELINE = process.env.BENCH_BASELINE_REPO;
 /** `NAME=value,…` set for this checkout's daemon only (not the baseline's), for A/B runs of a switch. */
-const CANDIDATE_ENV = Object.fromEntries((process.env.BENCH_CANDIDATE_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+const CANDIDATE_ENV = envFrom('BENCH_CANDIDATE_ENV');
 
 export interface ClientReport { seq: { p50Ms: number; p99Ms: number }; par: Record<string, { throughput: number; clientUs: number; serverMainUs: number }>; calls: number }
 

@@ -46,6 +46,11 @@ export function buildOnce(repo: string): void {
   built.add(repo);
 }
 
+/** `K=V,K=V` from an environment variable (switches for one daemon of an A/B run), as an env object. */
+export function envFrom(name: string): Record<string, string> {
+  return Object.fromEntries((process.env[name] ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+}
+
 /** The bench's config template with its paths and ports filled in, as `<dir>/ari.toml`. */
 export function writeConfig(dir: string, toml: string, repo: string, port: number, metricsPort: number): string {
   const config = join(dir, 'ari.toml');

@@ -49,13 +49,16 @@ const MIGRATIONS: Record<number, string> = {
   `,
 };
 
-/** Brings a database to SCHEMA_VERSION; refuses one written by a newer ari rather than guessing. */
-export function migrate(db: Database.Database, file: string): void {
+/**
+ * Brings a database to SCHEMA_VERSION; refuses one written by a newer ari rather than guessing. `upTo` stops at an
+ * older version (the journal bench compares layouts with it).
+ */
+export function migrate(db: Database.Database, file: string, upTo = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new Error(`${file}: outcome database has schema version ${current}, newer than this ari understands (${SCHEMA_VERSION})`);
   }
-  for (let v = current + 1; v <= SCHEMA_VERSION; v++) {
+  for (let v = current + 1; v <= upTo; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v}`);
